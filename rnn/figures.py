@@ -1,0 +1,95 @@
+"""Figure 1 of the seed: smooth loss per update step (a), every 10,000th step (b), all seeds overlaid.
+
+Long curves are drawn through a min/max envelope per pixel-sized bin, so the epoch-start spikes
+survive while the PDF stays small. Every figure is written as PDF (for LaTeX) and PNG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+STYLE = {"font.size": 10, "axes.grid": True, "grid.alpha": 0.3, "savefig.dpi": 150,
+         "pdf.fonttype": 42, "svg.hashsalt": "rnn", "axes.spines.top": False,
+         "axes.spines.right": False}
+METADATA = {"pdf": {"CreationDate": None, "ModDate": None}, "png": {"Software": None}}
+
+
+def envelope(y: np.ndarray, bins: int = 3000):
+    """(x, y) that draw the same picture as y at `bins` horizontal pixels: each bin's min and max."""
+    n = len(y)
+    steps = np.arange(1, n + 1)
+    if n <= 2 * bins:
+        return steps, y
+    edges = np.linspace(0, n, bins + 1).astype(int)
+    lo = np.minimum.reduceat(y, edges[:-1])
+    hi = np.maximum.reduceat(y, edges[:-1])
+    x = np.repeat(steps[edges[:-1]], 2)
+    return x, np.column_stack([hi, lo]).ravel()
+
+
+def _save(fig, out_base: Path) -> list[Path]:
+    out_base.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for ext in ("pdf", "png"):
+        path = out_base.with_suffix("." + ext)
+        fig.savefig(path, bbox_inches="tight", metadata=METADATA[ext])
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def per_step(smooth: np.ndarray, upe: int, seed: int, out_base: Path, title_extra: str = "") -> list[Path]:
+    """Figure 1(a): smooth loss at every update step, epoch starts marked."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+        x, y = envelope(smooth)
+        ax.plot(x, y, lw=0.6, color="C0", label=f"seed {seed}")
+        epochs = len(smooth) // upe
+        for k in range(1, epochs):
+            ax.axvline(k * upe, color="0.5", lw=0.6, ls=":", label="epoch start" if k == 1 else None)
+        ax.set_xlabel("update step")
+        ax.set_ylabel("smooth loss")
+        ax.set_title(f"(a) smooth loss per update step{title_extra}")
+        ax.set_xlim(0, len(smooth))
+        ax.legend(loc="upper right", frameon=False)
+        return _save(fig, out_base)
+
+
+def every_nth(smooth: np.ndarray, every: int, seed: int, out_base: Path) -> list[Path]:
+    """Figure 1(b): smooth loss every `every`-th update step."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+        steps = np.arange(every, len(smooth) + 1, every)
+        ax.plot(steps, smooth[steps - 1], marker="o", ms=3, lw=1, color="C1", label=f"seed {seed}")
+        ax.set_xlabel("update step")
+        ax.set_ylabel("smooth loss")
+        ax.set_title(f"(b) smooth loss every {every:,}th update step")
+        ax.legend(loc="upper right", frameon=False)
+        return _save(fig, out_base)
+
+
+def all_seeds(smooths: dict[int, np.ndarray], upe: int, out_base: Path) -> list[Path]:
+    """Every seed's smooth loss, their mean and their min-max band."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+        stack = np.vstack(list(smooths.values()))
+        x, lo = envelope(stack.min(axis=0))
+        _, hi = envelope(stack.max(axis=0))
+        xm, mean = envelope(stack.mean(axis=0))
+        ax.fill_between(x, np.minimum(lo, hi), np.maximum(lo, hi), color="C0", alpha=0.25, lw=0,
+                        label="min-max over seeds")
+        ax.plot(xm, mean, color="C0", lw=0.6, label=f"mean of {len(smooths)} seeds")
+        for k in range(1, stack.shape[1] // upe):
+            ax.axvline(k * upe, color="0.5", lw=0.6, ls=":")
+        ax.set_xlabel("update step")
+        ax.set_ylabel("smooth loss")
+        ax.set_title("smooth loss of all seeds (" + ", ".join(str(s) for s in smooths) + ")")
+        ax.set_xlim(0, stack.shape[1])
+        ax.legend(loc="upper right", frameon=False)
+        return _save(fig, out_base)

@@ -1,0 +1,332 @@
+"""The compiled training kernel: many SPEC update steps in one numba call, provably equal to `model.update`.
+
+Why it is fast (shared/notes/performance.md has the measurements behind each choice):
+- the recurrences are explicit loops shaped "vector += contiguous row * scalar", which LLVM
+  vectorises without fastmath; for that the kernel keeps U transposed (UT: one contiguous row
+  per character) and a transposed copy WT of W beside W;
+- the four block products (O = H V^T, dO V, dV, dW) go through BLAS (np.dot);
+- tanh and exp are branch-free polynomial versions that vectorise (libm's do not without SVML),
+  accurate to a few units in the last place (tests check them against numpy);
+- clipping and AdaGrad are one fused pass (error_model='numpy' lets it vectorise) and skip the
+  rows of UT for characters absent from the sequence: their gradient is exactly zero, and so is
+  their AdaGrad update;
+- a whole chunk of updates (up to the next snapshot, checkpoint or progress line) runs per call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
+
+from .model import ADAGRAD_EPS, Params
+
+JIT = dict(cache=True, error_model="numpy", nogil=True)
+
+
+# --- branch-free exp and tanh -------------------------------------------------------------------
+@intrinsic
+def _bits_as_float(typingctx, bits):
+    """Reinterpret an int64's bits as a float64 (how 2**n is built without a libm call)."""
+    if isinstance(bits, types.Integer) and bits.bitwidth == 64:
+
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.DoubleType())
+
+        return types.float64(bits), codegen
+    return None
+
+
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93145751953125e-1  # ln 2 split in two (Cody and Waite) so that n * _LN2_HI is exact
+_LN2_LO = 1.42860682030941723212e-6
+
+
+@njit(inline="always", **JIT)
+def fast_exp(x):
+    """exp(x) for x <= 709; below -708 it returns exp(-708) (about 3e-308) instead of underflowing.
+
+    x = n ln2 + r with |r| <= ln2 / 2; e^r by its Taylor series to degree 13 (truncation < 1e-17)."""
+    x = min(max(x, -708.0), 709.0)
+    n = np.floor(x * _LOG2E + 0.5)
+    r = (x - n * _LN2_HI) - n * _LN2_LO
+    p = 1.0 / 6227020800.0
+    p = p * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    return p * _bits_as_float(np.int64(n + 1023.0) << 52)
+
+
+@njit(inline="always", **JIT)
+def fast_tanh(x):
+    """tanh(x): Cephes' rational approximation below |x| = 0.625, 1 - 2 e^-2|x| / (1 + e^-2|x|) above."""
+    ax = abs(x)
+    z = x * x
+    small = x + x * z * ((-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z
+                         - 1.61468768441708447952e3) / (
+        ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z
+        + 4.84406305325125486048e3)
+    e = fast_exp(-2.0 * ax)
+    large = 1.0 - 2.0 * e / (1.0 + e)
+    return small if ax < 0.625 else (large if x >= 0.0 else -large)
+
+
+# --- the state the kernel works on --------------------------------------------------------------
+@dataclass
+class KernelState:
+    """Parameters and AdaGrad memory in the kernel's layout (UT = U^T, WT = W^T kept beside W)."""
+
+    UT: np.ndarray
+    W: np.ndarray
+    WT: np.ndarray
+    V: np.ndarray
+    b: np.ndarray
+    c: np.ndarray
+    mUT: np.ndarray
+    mW: np.ndarray
+    mV: np.ndarray
+    mb: np.ndarray
+    mc: np.ndarray
+
+    @classmethod
+    def from_params(cls, p: Params, mem: Params | None = None) -> "KernelState":
+        mem = p.zeros_like() if mem is None else mem
+        c64 = lambda a: np.array(a, dtype=np.float64, order="C")  # a copy: the kernel writes in place  # noqa: E731
+        return cls(
+            UT=c64(p.U.T), W=c64(p.W), WT=c64(p.W.T), V=c64(p.V), b=c64(p.b), c=c64(p.c),
+            mUT=c64(mem.U.T), mW=c64(mem.W), mV=c64(mem.V), mb=c64(mem.b), mc=c64(mem.c),
+        )
+
+    def params(self) -> Params:
+        return Params(U=self.UT.T.copy(), W=self.W.copy(), V=self.V.copy(), b=self.b.copy(), c=self.c.copy())
+
+    def memory(self) -> Params:
+        return Params(U=self.mUT.T.copy(), W=self.mW.copy(), V=self.mV.copy(), b=self.mb.copy(), c=self.mc.copy())
+
+    def param_tuple(self):
+        return (self.UT, self.W, self.WT, self.V, self.b, self.c)
+
+    def memory_tuple(self):
+        return (self.mUT, self.mW, self.mV, self.mb, self.mc)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def workspace(K: int, m: int, tau: int):
+    """Scratch arrays for one update step, allocated once per training run."""
+    return (
+        np.zeros((tau + 1, m)),  # H: hidden states, H[0] = h_prev
+        np.zeros((tau, K)),  # P: probabilities, then dO
+        np.zeros((tau, m)),  # dHo: dO V
+        np.zeros((tau, m)),  # dA
+        np.zeros((K, m)),  # gUT (rows of the sequence's characters only)
+        np.zeros((m, m)),  # gW
+        np.zeros((K, m)),  # gV
+        np.zeros(m),  # gb
+        np.zeros(K),  # gc
+        np.zeros(K, dtype=np.uint8),  # which characters occur in the sequence
+    )
+
+
+# --- one update step ------------------------------------------------------------------------------
+@njit(inline="always", **JIT)
+def _adagrad(theta, mem, grad, eta, clip):
+    """Clip to [-clip, clip], M += g^2, theta -= eta g / sqrt(M + eps): one fused pass over a row."""
+    for i in range(theta.shape[0]):
+        g = min(max(grad[i], -clip), clip)
+        mi = mem[i] + g * g
+        mem[i] = mi
+        theta[i] -= eta * g / np.sqrt(mi + ADAGRAD_EPS)
+
+
+@njit(**JIT)
+def _loss_and_gradients(book, e, tau, h, P, work):
+    """Forward and back-propagation on the sequence at position e from h_prev = h, into work."""
+    UT, W, WT, V, b, c = P
+    H, Pr, dHo, dA, gUT, gW, gV, gb, gc, seen = work
+    m = W.shape[0]
+    K = V.shape[0]
+
+    # forward: a_t = W h_{t-1} + U x_t + b, h_t = tanh(a_t)
+    H[0, :] = h
+    for t in range(tau):
+        xt = book[e + t]
+        a = H[t + 1]
+        u = UT[xt]
+        for i in range(m):
+            a[i] = u[i] + b[i]
+        hp = H[t]
+        for j in range(m):
+            hj = hp[j]
+            wj = WT[j]
+            for i in range(m):
+                a[i] += wj[i] * hj
+        for i in range(m):
+            a[i] = fast_tanh(a[i])
+
+    # o_t = V h_t + c, p_t = softmax(o_t), loss = -sum_t log p_t[y_t]
+    Hs = H[1:]
+    np.dot(Hs, V.T, Pr)
+    loss = 0.0
+    for t in range(tau):
+        o = Pr[t]
+        for k in range(K):
+            o[k] += c[k]
+        mx = o[0]
+        for k in range(1, K):
+            mx = max(mx, o[k])
+        yt = book[e + t + 1]
+        oy = o[yt]
+        for k in range(K):  # kept apart from the sum below so that it vectorises
+            o[k] = fast_exp(o[k] - mx)
+        s = 0.0
+        for k in range(K):
+            s += o[k]
+        inv = 1.0 / s
+        for k in range(K):
+            o[k] *= inv
+        loss += np.log(s) - (oy - mx)
+        o[yt] -= 1.0  # Pr becomes dL/do
+
+    # back-propagation through time
+    np.dot(Pr.T, Hs, gV)
+    np.dot(Pr, V, dHo)
+    for k in range(K):
+        gc[k] = 0.0
+    for t in range(tau):
+        for k in range(K):
+            gc[k] += Pr[t, k]
+    for t in range(tau - 1, -1, -1):
+        da = dA[t]
+        for j in range(m):
+            da[j] = dHo[t, j]
+        if t < tau - 1:
+            dn = dA[t + 1]
+            for i in range(m):
+                di = dn[i]
+                wi = W[i]
+                for j in range(m):
+                    da[j] += wi[j] * di
+        ht = H[t + 1]
+        for j in range(m):
+            da[j] *= 1.0 - ht[j] * ht[j]
+    np.dot(dA.T, H[:tau], gW)
+    for j in range(m):
+        gb[j] = 0.0
+    for t in range(tau):
+        for j in range(m):
+            gb[j] += dA[t, j]
+        xt = book[e + t]
+        row = gUT[xt]
+        if seen[xt]:
+            for j in range(m):
+                row[j] += dA[t, j]
+        else:
+            seen[xt] = 1
+            for j in range(m):
+                row[j] = dA[t, j]
+
+    return loss
+
+
+@njit(**JIT)
+def _apply_update(P, M, work, eta, clip):
+    """Clip + AdaGrad; U only where the sequence's characters are; WT follows W."""
+    UT, W, WT, V, b, c = P
+    mUT, mW, mV, mb, mc = M
+    H, Pr, dHo, dA, gUT, gW, gV, gb, gc, seen = work
+    m = W.shape[0]
+    K = V.shape[0]
+    for k in range(K):
+        if seen[k]:
+            seen[k] = 0
+            _adagrad(UT[k], mUT[k], gUT[k], eta, clip)
+    for i in range(m):
+        _adagrad(W[i], mW[i], gW[i], eta, clip)
+        for j in range(m):
+            WT[j, i] = W[i, j]
+    for k in range(K):
+        _adagrad(V[k], mV[k], gV[k], eta, clip)
+    _adagrad(b, mb, gb, eta, clip)
+    _adagrad(c, mc, gc, eta, clip)
+
+
+@njit(**JIT)
+def update_step(book, e, tau, h, P, M, work, eta, clip):
+    """One SPEC update on the sequence at position e, in place; h (h_prev) becomes the last hidden state.
+
+    Returns the sequence's loss, computed with the parameters before the update."""
+    loss = _loss_and_gradients(book, e, tau, h, P, work)
+    _apply_update(P, M, work, eta, clip)
+    h[:] = work[0][tau]
+    return loss
+
+
+@njit(**JIT)
+def _keep_best(P, h, best_P, best_h):
+    best_P[0][...] = P[0]
+    best_P[1][...] = P[1]
+    best_P[2][...] = P[3]
+    best_P[3][...] = P[4]
+    best_P[4][...] = P[5]
+    best_h[:] = h
+
+
+@njit(**JIT)
+def run_updates(book, e, h, P, M, work, eta, clip, tau, n_steps, step, smooth,
+                losses, smooths, best_P, best_h, best):
+    """Up to n_steps SPEC updates from position e (SPEC section 3), recording every loss.
+
+    step is the number of updates done before; smooth the smooth loss after them (ignored when
+    step == 0: it starts at the first loss). best = [lowest smooth loss, its step, x0]: the best
+    model is the state after that update (parameters, and the h and x0 the next update starts
+    from), copied to best_P, best_h. The copy is made only once a run of new minima ends (before
+    the next update changes the parameters), not at every improving step. Stops before updating
+    on a non-finite loss. Returns (updates done, e, smooth)."""
+    N = book.shape[0]
+    pending = False
+    done = n_steps
+    for s in range(n_steps):
+        loss = _loss_and_gradients(book, e, tau, h, P, work)
+        new_smooth = loss if step == 0 else 0.999 * smooth + 0.001 * loss
+        if pending and not new_smooth < best[0]:
+            _keep_best(P, h, best_P, best_h)
+            pending = False
+        if not np.isfinite(loss):
+            losses[s] = loss
+            smooths[s] = new_smooth
+            done = s
+            break
+        step += 1
+        smooth = new_smooth
+        losses[s] = loss
+        smooths[s] = smooth
+        if smooth < best[0]:
+            best[0] = smooth
+            best[1] = step
+            pending = True
+        _apply_update(P, M, work, eta, clip)
+        h[:] = work[0][tau]
+        e += tau
+        if e > N - tau - 1:
+            e = 0
+            h[:] = 0.0
+        if pending:
+            best[2] = book[e]
+    if pending:
+        _keep_best(P, h, best_P, best_h)
+    return done, e, smooth

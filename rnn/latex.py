@@ -1,0 +1,98 @@
+"""LaTeX fragments for the report: tables, snapshots and passages, with every character escaped.
+
+Model text can hold any character of the corpus. `verbatim` writes it so that it compiles with
+pdflatex (T1 fonts) and reads back from the PDF as written: specials are escaped, spaces kept
+one by one, long lines wrapped with a visible marker, characters no 8-bit font has replaced by
+their code point (U+XXXX) rather than breaking the build.
+"""
+
+from __future__ import annotations
+
+import math
+
+SPECIALS = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "$": r"\$", "#": r"\#",
+    "&": r"\&", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+    "'": r"\textquotesingle{}", "`": r"\textasciigrave{}", '"': r"\textquotedbl{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", "-": r"-{}",
+}
+# Non-ASCII characters that LaTeX's utf8 input and T1/TS1 fonts print as themselves.
+PRINTABLE = set(chr(c) for c in range(0xA1, 0x100)) - {"\xad"} | set(
+    "ŒœŠšŸŽžŁłŃńŘřŚśŤťŮůŹźŻżĄąĆćĘęĞğİıŐőŰűŞşŢţĐđ‘’‚“”„–—…•†‡‰‹›€™"
+)
+WRAP_MARK = r"\textcolor{gray}{\textbackslash{}}"
+
+
+def escape(text: str) -> str:
+    """Text for running prose or a table cell."""
+    return "".join(_char(ch, space=" ") for ch in text)
+
+
+def _char(ch: str, space: str) -> str:
+    if ch == " ":
+        return space
+    if ch in SPECIALS:
+        return SPECIALS[ch]
+    if " " < ch < "\x7f" or ch in PRINTABLE:
+        return ch
+    if ch == "\t":
+        return space * 4
+    return r"\textcolor{gray}{[U+%04X]}" % ord(ch)
+
+
+def verbatim(text: str, width: int = 88) -> str:
+    """A block that keeps every line break and space; lines longer than width wrap with a mark."""
+    out = [r"\begin{modeltext}"]
+    for line in text.split("\n"):
+        line = line.replace("\t", "    ")
+        pieces = [line[i:i + width] for i in range(0, len(line), width)] or [""]
+        for k, piece in enumerate(pieces):
+            tail = WRAP_MARK if k < len(pieces) - 1 else ""
+            out.append(r"\mbox{}" + "".join(_char(ch, space="~") for ch in piece) + tail + r"\\")
+    out.append(r"\end{modeltext}")
+    return "\n".join(out) + "\n"
+
+
+def sci(x: float | None, digits: int = 2) -> str:
+    """3.53e-07 -> $3.53\\times10^{-7}$; exact zero and missing values are spelt out."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "--"
+    if x == 0:
+        return "$0$"
+    mantissa, exponent = f"{x:.{digits}e}".split("e")
+    return rf"${mantissa}\times10^{{{int(exponent)}}}$"
+
+
+def fixed(x: float | None, digits: int = 2) -> str:
+    return "--" if x is None else f"{x:.{digits}f}"
+
+
+def tabular(header: list[str], rows: list[list[str]], align: str, caption: str | None = None,
+            label: str | None = None) -> str:
+    """A booktabs table (a row may be MIDRULE); caption and label make it a floating table."""
+    body = [rf"\begin{{tabular}}{{{align}}}", r"\toprule", " & ".join(header) + r" \\", r"\midrule"]
+    body += [r"\midrule" if r == MIDRULE else " & ".join(r) + r" \\" for r in rows]
+    body += [r"\bottomrule", r"\end{tabular}"]
+    if caption is None:
+        return "\n".join(body) + "\n"
+    return "\n".join([r"\begin{table}[htbp]", r"\centering", *body, rf"\caption{{{caption}}}",
+                      rf"\label{{{label}}}" if label else "", r"\end{table}"]) + "\n"
+
+
+MIDRULE = "midrule"  # a row of `tabular` that is a rule
+METHOD_NAMES = {"finite_difference": "Finite difference", "complex_step": "Complex step"}
+
+
+def table1(result: dict, reference: dict | None = None) -> str:
+    """The seed's Table 1: max relative error per parameter, one column per method (+ the seed's)."""
+    methods = list(next(iter(result["max_relative_error"].values())))
+    header = ["Parameter"] + [METHOD_NAMES.get(m, escape(m)) for m in methods]
+    if reference:
+        header.append("Seed (finite difference)")
+    rows = []
+    for name, errors in result["max_relative_error"].items():
+        row = [name] + [sci(errors[m]) for m in methods]
+        if reference:
+            row.append(sci(reference.get(name)))
+        rows.append(row)
+    return tabular(header, rows, "l" + "r" * (len(header) - 1))

@@ -1,0 +1,57 @@
+"""What made a result: configuration, corpus checksum, package versions, git commit, machine."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import os
+import platform
+import subprocess
+
+PACKAGES = ("numpy", "numba", "llvmlite", "matplotlib", "PyYAML", "snakemake", "scipy")
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = None
+    try:
+        from threadpoolctl import threadpool_info  # optional
+
+        out["blas"] = [f"{i.get('internal_api')} {i.get('version')}" for i in threadpool_info()]
+    except ImportError:
+        pass
+    return out
+
+
+def git_commit(cwd=None) -> dict:
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10)
+
+    try:
+        head = git("rev-parse", "HEAD")
+        if head.returncode != 0:
+            return {"commit": None, "dirty": None}
+        dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip() != ""
+        return {"commit": head.stdout.strip(), "dirty": dirty}
+    except (OSError, subprocess.TimeoutExpired):
+        return {"commit": None, "dirty": None}
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return {"hostname": platform.node(), "system": platform.platform(), "cpu": cpu,
+            "cores": os.cpu_count()}
+
+
+def record(**extra) -> dict:
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return {"created": now, "versions": versions(), "git": git_commit(), "machine": machine(), **extra}

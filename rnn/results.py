@@ -1,0 +1,81 @@
+"""Results across runs: metrics.csv, the seeds table, the snapshots and the best model's passage."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+from . import latex
+from .model import load_model
+from .sample import synthesize
+
+
+def load_summaries(run_dirs) -> list[dict]:
+    return [json.loads((Path(d) / "summary.json").read_text()) for d in run_dirs]
+
+
+def write_metrics(summaries: list[dict], path) -> None:
+    """One row per seed with every scalar summary field: a plain-file experiment tracker."""
+    fields = [k for k, v in summaries[0].items() if not isinstance(v, (list, dict))]
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for s in summaries:
+            writer.writerow({k: repr(v) if isinstance(v, float) else v for k, v in s.items() if k in fields})
+
+
+def seed_statistics(summaries: list[dict], key: str) -> dict:
+    values = np.array([s[key] for s in summaries], dtype=float)
+    return {"mean": float(values.mean()), "min": float(values.min()), "max": float(values.max()),
+            "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0}
+
+
+def seeds_tex(summaries: list[dict], reference: dict | None = None) -> str:
+    """Smooth loss per seed at the end of epoch 1 and of training, with mean, min and max."""
+    rows = [[str(s["seed"]), latex.fixed(s["end_epoch1_smooth_loss"]), latex.fixed(s["final_smooth_loss"]),
+             latex.fixed(s["best_smooth_loss"]), f"{s['best_step']:,}"] for s in summaries]
+    rows.append(latex.MIDRULE)
+    for stat in ("mean", "min", "max"):
+        e1 = seed_statistics(summaries, "end_epoch1_smooth_loss")[stat]
+        fin = seed_statistics(summaries, "final_smooth_loss")[stat]
+        best = seed_statistics(summaries, "best_smooth_loss")[stat]
+        rows.append([stat, latex.fixed(e1), latex.fixed(fin), latex.fixed(best), ""])
+    if reference:
+        ref = reference["smooth_loss"]
+        e1 = ref["end_of_epoch_1"]
+        rows.append(latex.MIDRULE)
+        rows.append([r"seed report (mean)", latex.fixed(e1["mean"]), r"$\approx$" + latex.fixed(ref["after_10_epochs"], 0),
+                     latex.fixed(ref["best_model"]), ""])
+        rows.append([r"seed report (min--max)", f"{e1['min']:.2f}--{e1['max']:.2f}", "", "", ""])
+    epochs = summaries[0]["epochs"]
+    header = ["Seed", "End of epoch 1", f"End of epoch {epochs}", "Best", "Best at step"]
+    return latex.tabular(header, rows, "lrrrr")
+
+
+def snapshots_tex(snapshots: list[dict], width: int = 88) -> str:
+    """Each snapshot under a heading with its update step and smooth loss."""
+    parts = []
+    for snap in snapshots:
+        loss = "" if snap["smooth_loss"] is None else f", smooth loss {snap['smooth_loss']:.2f}"
+        when = "before the first update" if snap["step"] == 0 else f"after {snap['step']:,} update steps"
+        parts.append(rf"\paragraph{{{when.capitalize()}{loss}.}}" + "\n" + latex.verbatim(snap["text"], width))
+    return "\n".join(parts)
+
+
+def best_passage(run_dirs, length: int, seed: int) -> dict:
+    """`length` characters from the best model over all runs (lowest best smooth loss)."""
+    summaries = load_summaries(run_dirs)
+    i = int(np.argmin([s["best_smooth_loss"] for s in summaries]))
+    p, vocab, h, x0, meta = load_model(Path(run_dirs[i]) / "model_best.npz")
+    ids = synthesize(p, h, x0, length, np.random.default_rng(seed))
+    return {"seed": summaries[i]["seed"], "step": int(meta["step"]), "smooth_loss": float(meta["smooth_loss"]),
+            "synthesis_seed": seed, "length": length, "text": "".join(vocab[j] for j in ids)}
+
+
+def passage_tex(passage: dict, width: int = 88) -> str:
+    head = (rf"\noindent From the best model (seed {passage['seed']}, update step {passage['step']:,}, "
+            rf"smooth loss {passage['smooth_loss']:.2f}); synthesis seed {passage['synthesis_seed']}:" + "\n\n")
+    return head + latex.verbatim(passage["text"], width)

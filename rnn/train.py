@@ -1,0 +1,206 @@
+"""Training (SPEC section 3): AdaGrad over epochs, losses of every step, snapshots, best model.
+
+The update steps run in the compiled kernel (`kernel.run_updates`), a chunk at a time; between
+chunks this module takes snapshots, writes checkpoints and prints progress. Chunk boundaries do not
+change the arithmetic, so a run resumed from a checkpoint ends bit-identical to one never stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import checkpoint, kernel
+from .corpus import Corpus, updates_per_epoch
+from .errors import UserError
+from .model import Params, init_params, save_model
+from .sample import snapshot_rng, synthesize
+
+CHUNK = 2000  # update steps per kernel call between progress checks (about 0.3 s)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seed: int = 1
+    m: int = 100
+    eta: float = 0.1
+    sig: float = 0.01
+    seq_length: int = 25
+    epochs: int = 10
+    clip: float = 5.0
+    snapshot_every: int = 10_000
+    snapshot_until: int = 100_000
+    snapshot_length: int = 200
+    sample_seed: int = 0
+
+    def __post_init__(self):
+        for key in ("m", "seq_length", "epochs", "snapshot_every", "snapshot_length"):
+            if not isinstance(getattr(self, key), int) or getattr(self, key) <= 0:
+                raise UserError(f"`{key}` must be a positive integer (got {getattr(self, key)!r})")
+        for key in ("eta", "sig", "clip"):
+            if not getattr(self, key) > 0:
+                raise UserError(f"`{key}` must be a positive number (got {getattr(self, key)!r})")
+        if self.snapshot_until < 0:
+            raise UserError(f"`snapshot_until` must be >= 0 (got {self.snapshot_until})")
+
+    def snapshot_steps(self, total_steps: int) -> list[int]:
+        """0, every, 2 every, ... up to snapshot_until, within the run."""
+        last = min(self.snapshot_until, total_steps)
+        return list(range(0, last + 1, self.snapshot_every))
+
+
+class TrainingDiverged(UserError):
+    """The loss became NaN or infinite."""
+
+
+class Progress:
+    """A bar on a terminal; on a log file, a plain line every `every` seconds and at epoch ends."""
+
+    def __init__(self, total: int, upe: int, stream=sys.stderr, every: float = 10.0):
+        self.total, self.upe, self.stream, self.every = total, upe, stream, every
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.start = time.perf_counter()
+        self.last = -1e9
+        self.first_step = None
+
+    def __call__(self, step: int, smooth: float, force: bool = False) -> None:
+        now = time.perf_counter()
+        if self.first_step is None:
+            self.first_step = step
+        if not force and now - self.last < (0.2 if self.tty else self.every):
+            return
+        self.last = now
+        rate = (step - self.first_step) / max(now - self.start, 1e-9)
+        eta_s = (self.total - step) / rate if rate > 0 else float("nan")
+        epoch = min(step // self.upe + 1, -(-self.total // self.upe))
+        text = (f"step {step}/{self.total} epoch {epoch} smooth loss {smooth:.3f} "
+                f"{rate:,.0f} steps/s ETA {eta_s:.0f} s")
+        if self.tty:
+            frac = step / self.total
+            bar = "#" * int(30 * frac)
+            self.stream.write(f"\r[{bar:<30}] {100 * frac:5.1f}% {text}")
+            if step >= self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def fingerprint(cfg: TrainConfig, corpus: Corpus) -> dict:
+    return {**asdict(cfg), "corpus_sha256": corpus.sha256, "vocab": corpus.vocab}
+
+
+def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
+          checkpoint_every: int = 20_000, progress_stream=sys.stderr) -> dict:
+    """Train one run and write its files into out_dir; returns the summary."""
+    t0 = time.perf_counter()
+    tau = cfg.seq_length
+    if corpus.N < tau + 1:
+        raise UserError(f"corpus has {corpus.N} characters; seq_length + 1 = {tau + 1} are needed")
+    upe = updates_per_epoch(corpus.N, tau)
+    total = cfg.epochs * upe
+    book = corpus.ids.astype(np.int32)
+    K, m = corpus.K, cfg.m
+    fp = fingerprint(cfg, corpus)
+
+    state = kernel.KernelState.from_params(init_params(K, m, cfg.sig, cfg.seed))
+    work = kernel.workspace(K, m, tau)
+    h = np.zeros(m)
+    best_P = tuple(a.copy() for a in (state.UT, state.W, state.V, state.b, state.c))
+    best_h = np.zeros(m)
+    best = np.array([np.inf, 0.0, 0.0])  # lowest smooth loss, its step, the x0 after it
+    losses = np.zeros(total)
+    smooths = np.zeros(total)
+    e, step, smooth = 0, 0, 0.0
+    snapshots: list[dict] = []
+
+    if checkpoint_path and Path(checkpoint_path).exists():
+        arrays, scalars, records = checkpoint.load(checkpoint_path, fp)
+        for name, arr in state.arrays().items():
+            arr[...] = arrays[name]
+        for i, arr in enumerate(best_P):
+            arr[...] = arrays[f"best{i}"]
+        h[:], best_h[:], best[:] = arrays["h"], arrays["best_h"], arrays["best"]
+        e, step, smooth = scalars["e"], scalars["step"], scalars["smooth"]
+        losses[:step], smooths[:step] = arrays["losses"], arrays["smooths"]
+        snapshots = records["snapshots"]
+        print(f"resuming from {checkpoint_path} at step {step}", file=progress_stream)
+
+    def save_checkpoint():
+        arrays = {**state.arrays(), "h": h, "best_h": best_h, "best": best,
+                  "losses": losses[:step], "smooths": smooths[:step]}
+        arrays.update({f"best{i}": a for i, a in enumerate(best_P)})
+        checkpoint.save(checkpoint_path, fp, arrays, {"e": e, "step": step, "smooth": smooth},
+                        {"snapshots": snapshots})
+
+    snap_steps = cfg.snapshot_steps(total)
+    progress = Progress(total, upe, progress_stream)
+    P, M = state.param_tuple(), state.memory_tuple()
+    while True:
+        if step in snap_steps and not any(s["step"] == step for s in snapshots):
+            text = corpus.decode(synthesize(state.params(), h, book[e], cfg.snapshot_length,
+                                            snapshot_rng(cfg.sample_seed, step)))
+            snapshots.append({"step": step, "smooth_loss": smooth if step else None, "text": text})
+        if step >= total:
+            break
+        stops = [total, step + CHUNK]
+        stops += [s for s in snap_steps if s > step][:1]
+        if checkpoint_path:
+            stops.append((step // checkpoint_every + 1) * checkpoint_every)
+        n = min(stops) - step
+        done, e, smooth_new = kernel.run_updates(
+            book, e, h, P, M, work, cfg.eta, cfg.clip, tau, n, step, smooth,
+            losses[step:step + n], smooths[step:step + n], best_P, best_h, best)
+        if done < n:
+            bad = step + done + 1
+            raise TrainingDiverged(
+                f"training diverged: the loss is {losses[bad - 1]} at update step {bad} "
+                f"(epoch {(bad - 1) // upe + 1}); lower `eta` (now {cfg.eta}) or check the corpus"
+                + (f"; the last good checkpoint is kept at {checkpoint_path}" if checkpoint_path else "")
+            )
+        step += n
+        smooth = smooth_new
+        if checkpoint_path and step % checkpoint_every == 0 and step < total:
+            save_checkpoint()
+        progress(step, smooth, force=step % upe == 0 or step == total)
+
+    seconds = time.perf_counter() - t0
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    best_params = Params(U=best_P[0].T.copy(), W=best_P[1], V=best_P[2], b=best_P[3], c=best_P[4])
+    best_step = int(best[1])
+    epoch_ends = [float(smooths[k * upe - 1]) for k in range(1, cfg.epochs + 1)]
+    summary = {
+        "seed": cfg.seed,
+        "steps": total,
+        "epochs": cfg.epochs,
+        "updates_per_epoch": upe,
+        "first_loss": float(losses[0]),
+        "end_epoch1_smooth_loss": epoch_ends[0],
+        "epoch_end_smooth_losses": epoch_ends,
+        "final_smooth_loss": float(smooths[-1]),
+        "best_smooth_loss": float(best[0]),
+        "best_step": best_step,
+        "seconds": seconds,
+        "steps_per_second": total / seconds,
+        "m": m, "eta": cfg.eta, "sig": cfg.sig, "seq_length": tau, "clip": cfg.clip,
+        "sample_seed": cfg.sample_seed,
+        "corpus_sha256": corpus.sha256,
+        "characters": corpus.N,
+        "vocabulary": K,
+    }
+    np.savez(out / "losses.npz", loss=losses, smooth_loss=smooths)
+    (out / "snapshots.json").write_text(json.dumps(snapshots, indent=1, ensure_ascii=False) + "\n")
+    save_model(out / "model_best.npz", best_params, corpus.vocab, h=best_h, x0=int(best[2]),
+               step=best_step, smooth_loss=float(best[0]), seed=cfg.seed)
+    save_model(out / "model_final.npz", state.params(), corpus.vocab, h=h, x0=int(book[e]),
+               step=total, smooth_loss=float(smooths[-1]), seed=cfg.seed)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if checkpoint_path and Path(checkpoint_path).exists():
+        Path(checkpoint_path).unlink()
+    return summary
