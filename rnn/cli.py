@@ -177,6 +177,12 @@ def cmd_report(a):
     report.write_fragments(a.results, a.out_dir, _reference(a.reference))
 
 
+def cmd_pdf(a):
+    from . import report
+
+    report.build_pdf(a.tex, a.out, a.build_dir)
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m rnn", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -271,6 +277,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--results", default="results")
     p.add_argument("--reference")
     p.add_argument("--out-dir", required=True)
+
+    p = command("pdf", cmd_pdf, "compile the report with latexmk (reproducible bytes)")
+    p.add_argument("--tex", default="report/report.tex")
+    p.add_argument("--out", default="report/report.pdf")
+    p.add_argument("--build-dir", default="report/build")
     return ap
 
 
@@ -282,3 +293,12 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def console() -> int:
+    """Entry point of `python -m rnn` and `rnn`: one BLAS thread per process (one process per core)."""
+    import os
+
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    return main()

@@ -54,13 +54,16 @@ def verbatim(text: str, width: int = 88) -> str:
 
 
 def sci(x: float | None, digits: int = 2) -> str:
-    """3.53e-07 -> $3.53\\times10^{-7}$; exact zero and missing values are spelt out."""
+    """3.53e-07 -> \\ensuremath{3.53\\times10^{-7}} (1e-04 -> 10^{-4}); missing values are a dash."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "--"
     if x == 0:
-        return "$0$"
+        return r"\ensuremath{0}"
     mantissa, exponent = f"{x:.{digits}e}".split("e")
-    return rf"${mantissa}\times10^{{{int(exponent)}}}$"
+    body = rf"10^{{{int(exponent)}}}"
+    if float(mantissa) != 1:
+        body = mantissa + r"\times" + body
+    return r"\ensuremath{" + body + "}"
 
 
 def fixed(x: float | None, digits: int = 2) -> str:

@@ -1,0 +1,110 @@
+"""The report: LaTeX fragments generated from results/, and the PDF built from report/report.tex.
+
+report/report.tex is written by hand and \\input's the fragments, so no number in it is typed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from . import latex
+from .errors import UserError
+
+TEX_INSTALL = ("sudo apt-get install --no-install-recommends texlive-latex-base "
+               "texlive-latex-recommended latexmk lmodern")
+
+
+def _load(path: Path):
+    return json.loads(path.read_text())
+
+
+def macros(grad: dict, corpus: dict, passage: dict, config: dict, reference: dict | None) -> str:
+    """\\newcommand's for numbers that prose and captions mention."""
+    s = grad["settings"]
+    values = {
+        "corpusname": latex.escape(corpus["source"]),
+        "corpusN": f"{corpus['characters']:,}",
+        "corpusK": str(corpus["vocabulary"]),
+        "updatesperepoch": f"{corpus['updates_per_epoch']:,}",
+        "corpussha": corpus["sha256"],
+        "showseed": str(config["show_seed"]),
+        "snapevery": f"{config['snapshots']['every']:,}",
+        "snaplength": str(config["snapshots"]["length"]),
+        "gcm": str(s["m"]), "gcsig": str(s["sig"]), "gch": latex.sci(s["h"], 0),
+        "gceps": latex.sci(s["eps"], 0), "gcseq": str(s["seq_length"]), "gcseed": str(s["seed"]),
+        "gccs": latex.sci(s["complex_step_h"], 0),
+        "passageloss": f"{passage['smooth_loss']:.2f}", "passageseed": str(passage["seed"]),
+        "passagestep": f"{passage['step']:,}",
+        "seedbest": latex.fixed(reference["smooth_loss"]["best_model"]) if reference else "--",
+    }
+    return "".join(rf"\newcommand{{\{k}}}{{{v}}}" + "\n" for k, v in values.items())
+
+
+def settings_table(config: dict) -> str:
+    def flat(d, prefix=""):
+        for k, v in d.items():
+            if isinstance(v, dict):
+                yield from flat(v, f"{prefix}{k}.")
+            else:
+                yield f"{prefix}{k}", ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+
+    rows = [[r"\texttt{" + latex.escape(k) + "}", latex.escape(v)] for k, v in flat(config)]
+    return latex.tabular(["Setting (config.yaml)", "Value"], rows, "ll")
+
+
+def reproduction_table(prov: dict, bench: dict | None) -> str:
+    c = prov["corpus"]
+    rows = [
+        ["Corpus", latex.escape(c["source"])],
+        ["Characters $N$, vocabulary $K$", f"{c['characters']:,}, {c['vocabulary']}"],
+        ["Update steps per epoch", f"{c['updates_per_epoch']:,}"],
+        ["SHA-256 of the text", r"\texttt{\footnotesize " + c["sha256"] + "}"],
+        ["Git commit", r"\texttt{" + latex.escape(str(prov["git"]["commit"]))
+         + ("} (uncommitted changes)" if prov["git"]["dirty"] else "}")],
+        ["Machine", latex.escape(f"{prov['machine']['cpu']}, {prov['machine']['cores']} cores")],
+    ]
+    rows += [[latex.escape(k), latex.escape(str(v))] for k, v in prov["versions"].items() if v]
+    for stage, seconds in sorted(prov["stage_seconds"].items()):
+        rows.append([f"Wall time: {latex.escape(stage)}", f"{seconds:,.1f} s"])
+    for seed, run in sorted(prov["runs"].items(), key=lambda kv: int(kv[0])):
+        rows.append([f"Training speed, seed {seed}", f"{run['steps_per_second']:,.0f} updates/s"])
+    if bench:
+        rows.append(["Update step: naive numpy baseline", f"{bench['naive_us']:,.0f} $\\mu$s"])
+        rows.append(["Update step: reference (numpy)", f"{bench['reference_us']:,.0f} $\\mu$s"])
+        rows.append(["Update step: compiled kernel",
+                     f"{bench['kernel_us']:,.0f} $\\mu$s ({bench['speedup_vs_naive']:.1f}$\\times$ the baseline)"])
+    return latex.tabular(["Item", "Value"], rows, "lp{0.55\\textwidth}")
+
+
+def write_fragments(results_dir, out_dir, reference: dict | None) -> None:
+    res, out = Path(results_dir), Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    prov = _load(res / "provenance.json")
+    grad = _load(res / "gradcheck.json")
+    passage = _load(res / "best_passage.json")
+    bench = _load(res / "bench.json") if (res / "bench.json").exists() else None
+    (out / "macros.tex").write_text(macros(grad, prov["corpus"], passage, prov["config"], reference))
+    (out / "settings.tex").write_text(settings_table(prov["config"]))
+    (out / "reproduction.tex").write_text(reproduction_table(prov, bench))
+
+
+def build_pdf(tex, out_pdf, build_dir="report/build") -> None:
+    """latexmk -pdf in build_dir; the same inputs give the same bytes (SOURCE_DATE_EPOCH)."""
+    if not (shutil.which("latexmk") and shutil.which("pdflatex")):
+        raise UserError(f"latexmk/pdflatex not found, so no PDF; {Path(tex)} is ready: install TeX with `{TEX_INSTALL}`")
+    tex = Path(tex)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"), "FORCE_SOURCE_DATE": "1"}
+    build = Path(build_dir).resolve()
+    cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
+           f"-outdir={build}", tex.name]
+    proc = subprocess.run(cmd, cwd=tex.parent, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        errors = [ln for ln in proc.stdout.splitlines() if ln.startswith(("!", "./", tex.name)) and ":" in ln]
+        log = build / (tex.stem + ".log")
+        raise UserError(f"LaTeX failed on {tex}: {(errors or ['see log'])[0]} (full log: {log})")
+    Path(out_pdf).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(build / (tex.stem + ".pdf"), out_pdf)

@@ -1,0 +1,94 @@
+# Shared by every stage: config validation, the targets, and how settings become CLI flags.
+import json
+import shutil
+import sys
+
+from snakemake.utils import validate
+
+
+def config_error(message):
+    """Stop before any job runs, with one line that names the config key."""
+    print(f"config error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+try:
+    validate(config, "../schemas/config.schema.yaml")
+except Exception as exc:  # the schema message names the key and the rule it broke
+    cause = getattr(exc, "__cause__", None) or exc
+    path = "/".join(str(p) for p in getattr(cause, "absolute_path", [])) or "(top level)"
+    first = str(getattr(cause, "message", cause)).splitlines()[0]
+    config_error(f"key `{path}`: {first} (see workflow/schemas/config.schema.yaml)")
+
+if config["show_seed"] not in config["seeds"]:
+    config_error(
+        f"key `show_seed`: {config['show_seed']} is not one of `seeds` {config['seeds']}"
+    )
+
+SEEDS = config["seeds"]
+RUN_FILES = [
+    "summary.json",
+    "losses.npz",
+    "snapshots.json",
+    "model_best.npz",
+    "model_final.npz",
+]
+HAVE_TEX = shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
+REFERENCE = "report/reference.yaml"
+
+
+def run_dirs(wildcards=None):
+    return [f"results/runs/seed{s}" for s in SEEDS]
+
+
+def summaries(wildcards=None):
+    return [f"results/runs/seed{s}/summary.json" for s in SEEDS]
+
+
+def book_input(wildcards=None):
+    """The book is an input (so editing it reruns the pipeline) unless it is built in."""
+    return [] if config["book"].startswith("builtin:") else [config["book"]]
+
+
+def final_targets():
+    targets = [
+        "results/corpus.json",
+        "results/table1.tex",
+        "results/metrics.csv",
+        "results/seeds.tex",
+        "results/figures/fig1a_smooth_loss.pdf",
+        "results/snapshots.tex",
+        "results/best_passage.txt",
+        "results/provenance.json",
+        "report/report.tex",
+    ]
+    if HAVE_TEX:
+        targets.append("report/report.pdf")
+    else:
+        print(
+            "latexmk/pdflatex not found: every result and report/report.tex are built, but not "
+            "report/report.pdf; install TeX with `sudo apt-get install --no-install-recommends "
+            "texlive-latex-base texlive-latex-recommended latexmk lmodern` and rerun",
+            file=sys.stderr,
+        )
+    return targets
+
+
+def _train_steps(input):
+    """Update steps of one run, from the prepared corpus's facts (known when the job is ready)."""
+    try:
+        with open(str(input.corpus).replace(".npz", ".json")) as f:
+            n = json.load(f)["characters"]
+    except (OSError, KeyError, ValueError):
+        n = 2_000_000  # not prepared yet: assume a long novel
+    return config["epochs"] * max(1, (n - config["seq_length"] - 1) // config["seq_length"] + 1)
+
+
+def train_runtime_minutes(wildcards, input, attempt):
+    """Budget 400 us per update step (2-3x this machine's speed), doubled on each retry."""
+    return int(10 + _train_steps(input) * 400e-6 / 60) * attempt
+
+
+def train_mem_mb(wildcards, input, attempt):
+    """Two float64 loss curves plus the process (~300 MB), more on each retry."""
+    return int(600 + 16 * _train_steps(input) / 1e6 * 3) * attempt

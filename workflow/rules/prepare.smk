@@ -1,0 +1,18 @@
+rule prepare:
+    """Read the book (UTF-8, universal newlines), build the sorted vocabulary, encode it."""
+    input:
+        book_input,
+    output:
+        corpus="results/corpus.npz",
+        facts="results/corpus.json",
+    params:
+        book=config["book"],
+        seq_length=config["seq_length"],
+    log:
+        "logs/prepare.log",
+    resources:
+        runtime=10,
+        mem_mb=2000,
+    shell:
+        "python -m rnn prepare --book {params.book:q} --seq-length {params.seq_length}"
+        " --out {output.corpus} --facts {output.facts} > {log} 2>&1"

@@ -1,0 +1,64 @@
+rule provenance:
+    """What made the results: config, corpus checksum, versions, git commit, machine, times."""
+    input:
+        facts="results/corpus.json",
+        summaries=summaries,
+        benchmarks=["benchmarks/gradcheck.tsv"]
+        + expand("benchmarks/train/seed{seed}.tsv", seed=SEEDS),
+    output:
+        "results/provenance.json",
+    params:
+        config=json.dumps(config, sort_keys=True),
+        runs=run_dirs,
+    log:
+        "logs/provenance.log",
+    localrule: True
+    shell:
+        "python -m rnn provenance --config {params.config:q} --corpus-facts {input.facts}"
+        " --runs {params.runs} --benchmarks {input.benchmarks} --out {output} > {log} 2>&1"
+
+
+rule report_fragments:
+    """The numbers the hand-written report/report.tex \\input's: settings, macros, reproduction."""
+    input:
+        "results/provenance.json",
+        "results/gradcheck.json",
+        "results/best_passage.json",
+        "results/bench.json",
+        reference=REFERENCE,
+    output:
+        "results/tex/macros.tex",
+        "results/tex/settings.tex",
+        "results/tex/reproduction.tex",
+    log:
+        "logs/report_fragments.log",
+    localrule: True
+    shell:
+        "python -m rnn report --results results --reference {input.reference}"
+        " --out-dir results/tex > {log} 2>&1"
+
+
+rule report_pdf:
+    """latexmk -pdf on report/report.tex; rebuilt exactly when a fragment or figure changes."""
+    input:
+        tex="report/report.tex",
+        fragments=[
+            "results/tex/macros.tex",
+            "results/tex/settings.tex",
+            "results/tex/reproduction.tex",
+            "results/table1.tex",
+            "results/seeds.tex",
+            "results/snapshots.tex",
+            "results/best_passage.tex",
+        ],
+        figures=expand(
+            "results/figures/{name}.pdf",
+            name=["fig1a_smooth_loss", "fig1b_smooth_loss_every", "fig_all_seeds"],
+        ),
+    output:
+        "report/report.pdf",
+    log:
+        "logs/report_pdf.log",
+    localrule: True
+    shell:
+        "python -m rnn pdf --tex {input.tex} --out {output} --build-dir report/build > {log} 2>&1"

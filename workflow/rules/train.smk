@@ -1,0 +1,47 @@
+rule train:
+    """One training run per seed (the unit of parallelism); resumes from its checkpoint."""
+    input:
+        corpus="results/corpus.npz",
+    output:
+        expand("results/runs/seed{{seed}}/{name}", name=RUN_FILES),
+    params:
+        out_dir=lambda wildcards: f"results/runs/seed{wildcards.seed}",
+        m=config["m"],
+        eta=config["eta"],
+        sig=config["sig"],
+        seq_length=config["seq_length"],
+        epochs=config["epochs"],
+        clip=config["clip"],
+        snapshot_every=config["snapshots"]["every"],
+        snapshot_until=config["snapshots"]["until"],
+        snapshot_length=config["snapshots"]["length"],
+        sample_seed=config["synthesis_seed"],
+        checkpoint_every=config["checkpoint_every"],
+    log:
+        "logs/train/seed{seed}.log",
+    benchmark:
+        "benchmarks/train/seed{seed}.tsv"
+    threads: 1
+    resources:
+        runtime=train_runtime_minutes,
+        mem_mb=train_mem_mb,
+    shell:
+        "python -m rnn train --corpus {input.corpus} --out-dir {params.out_dir} --seed {wildcards.seed}"
+        " --m {params.m} --eta {params.eta} --sig {params.sig} --seq-length {params.seq_length}"
+        " --epochs {params.epochs} --clip {params.clip} --snapshot-every {params.snapshot_every}"
+        " --snapshot-until {params.snapshot_until} --snapshot-length {params.snapshot_length}"
+        " --sample-seed {params.sample_seed} --checkpoint results/checkpoints/seed{wildcards.seed}.npz"
+        " --checkpoint-every {params.checkpoint_every} > {log} 2>&1"
+
+
+rule bench:
+    """Microseconds per update step: naive baseline, reference and compiled kernel, side by side."""
+    output:
+        "results/bench.json",
+    log:
+        "logs/bench.log",
+    resources:
+        runtime=10,
+        mem_mb=1000,
+    shell:
+        "python -m rnn bench --out {output} > {log} 2>&1"
