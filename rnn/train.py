@@ -61,17 +61,15 @@ class TrainingDiverged(UserError):
 class Progress:
     """A bar on a terminal; on a log file, a plain line every `every` seconds and at epoch ends."""
 
-    def __init__(self, total: int, upe: int, stream=sys.stderr, every: float = 10.0):
+    def __init__(self, total: int, upe: int, first_step: int, stream=sys.stderr, every: float = 10.0):
         self.total, self.upe, self.stream, self.every = total, upe, stream, every
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self.start = time.perf_counter()
         self.last = -1e9
-        self.first_step = None
+        self.first_step = first_step
 
     def __call__(self, step: int, smooth: float, force: bool = False) -> None:
         now = time.perf_counter()
-        if self.first_step is None:
-            self.first_step = step
         if not force and now - self.last < (0.2 if self.tty else self.every):
             return
         self.last = now
@@ -139,7 +137,7 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
                         {"snapshots": snapshots})
 
     snap_steps = cfg.snapshot_steps(total)
-    progress = Progress(total, upe, progress_stream)
+    progress = Progress(total, upe, step, progress_stream)
     P, M = state.param_tuple(), state.memory_tuple()
     while True:
         if step in snap_steps and not any(s["step"] == step for s in snapshots):

@@ -1,5 +1,6 @@
 # Shared by every stage: config validation, the targets, and how settings become CLI flags.
 import json
+import os
 import shutil
 import sys
 
@@ -12,13 +13,26 @@ def config_error(message):
     sys.exit(1)
 
 
+def explain_config_error():
+    """The first schema violation as `key`: what is wrong (Snakemake's own message is generic)."""
+    import jsonschema
+    import yaml
+
+    with open(workflow.source_path("../schemas/config.schema.yaml")) as f:
+        schema = yaml.safe_load(f)
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(config)
+    )
+    if error is None:
+        return "invalid configuration"
+    key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+    return f"key `{key}`: {error.message}"
+
+
 try:
     validate(config, "../schemas/config.schema.yaml")
-except Exception as exc:  # the schema message names the key and the rule it broke
-    cause = getattr(exc, "__cause__", None) or exc
-    path = "/".join(str(p) for p in getattr(cause, "absolute_path", [])) or "(top level)"
-    first = str(getattr(cause, "message", cause)).splitlines()[0]
-    config_error(f"key `{path}`: {first} (see workflow/schemas/config.schema.yaml)")
+except Exception:
+    config_error(f"{explain_config_error()} (see workflow/schemas/config.schema.yaml)")
 
 if config["show_seed"] not in config["seeds"]:
     config_error(
@@ -81,7 +95,9 @@ def _train_steps(input):
             n = json.load(f)["characters"]
     except (OSError, KeyError, ValueError):
         n = 2_000_000  # not prepared yet: assume a long novel
-    return config["epochs"] * max(1, (n - config["seq_length"] - 1) // config["seq_length"] + 1)
+    return config["epochs"] * max(
+        1, (n - config["seq_length"] - 1) // config["seq_length"] + 1
+    )
 
 
 def train_runtime_minutes(wildcards, input, attempt):

@@ -4,13 +4,17 @@ rule metrics:
         summaries,
         reference=REFERENCE,
     output:
-        csv=report("results/metrics.csv", caption="../report/metrics.rst", category="Runs"),
+        csv=report(
+            "results/metrics.csv", caption="../report/metrics.rst", category="Runs"
+        ),
         tex="results/seeds.tex",
-    params:
-        runs=run_dirs,
     log:
         "logs/metrics.log",
     localrule: True
+    conda:
+        "../envs/rnn.yaml"
+    params:
+        runs=run_dirs,
     shell:
         "python -m rnn metrics --runs {params.runs} --reference {input.reference}"
         " --csv {output.csv} --tex {output.tex} > {log} 2>&1"
@@ -31,13 +35,15 @@ rule figures:
             caption="../report/figures.rst",
             category="Smooth loss",
         ),
+    log:
+        "logs/figures.log",
+    localrule: True
+    conda:
+        "../envs/rnn.yaml"
     params:
         runs=run_dirs,
         show_seed=config["show_seed"],
         every=config["snapshots"]["every"],
-    log:
-        "logs/figures.log",
-    localrule: True
     shell:
         "python -m rnn figures --runs {params.runs} --show-seed {params.show_seed}"
         " --every {params.every} --out-dir results/figures > {log} 2>&1"

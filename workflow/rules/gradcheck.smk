@@ -10,6 +10,15 @@ rule gradcheck:
             caption="../report/table1.rst",
             category="Gradient check",
         ),
+    log:
+        "logs/gradcheck.log",
+    benchmark:
+        "benchmarks/gradcheck.tsv"
+    conda:
+        "../envs/rnn.yaml"
+    resources:
+        runtime=30,
+        mem_mb=2000,
     params:
         m=config["gradcheck"]["m"],
         sig=config["gradcheck"]["sig"],
@@ -18,13 +27,6 @@ rule gradcheck:
         eps=config["gradcheck"]["eps"],
         methods=",".join(config["gradcheck"]["methods"]),
         seq_length=config["seq_length"],
-    log:
-        "logs/gradcheck.log",
-    benchmark:
-        "benchmarks/gradcheck.tsv"
-    resources:
-        runtime=30,
-        mem_mb=2000,
     shell:
         "python -m rnn gradcheck --corpus {input.corpus} --m {params.m} --sig {params.sig}"
         " --seq-length {params.seq_length} --seed {params.seed} --h {params.h} --eps {params.eps}"

@@ -5,14 +5,16 @@ rule prepare:
     output:
         corpus="results/corpus.npz",
         facts="results/corpus.json",
-    params:
-        book=config["book"],
-        seq_length=config["seq_length"],
     log:
         "logs/prepare.log",
+    conda:
+        "../envs/rnn.yaml"
     resources:
         runtime=10,
         mem_mb=2000,
+    params:
+        book=config["book"],
+        seq_length=config["seq_length"],
     shell:
         "python -m rnn prepare --book {params.book:q} --seq-length {params.seq_length}"
         " --out {output.corpus} --facts {output.facts} > {log} 2>&1"

@@ -7,12 +7,14 @@ rule provenance:
         + expand("benchmarks/train/seed{seed}.tsv", seed=SEEDS),
     output:
         "results/provenance.json",
-    params:
-        config=json.dumps(config, sort_keys=True),
-        runs=run_dirs,
     log:
         "logs/provenance.log",
     localrule: True
+    conda:
+        "../envs/rnn.yaml"
+    params:
+        config=json.dumps(config, sort_keys=True),
+        runs=run_dirs,
     shell:
         "python -m rnn provenance --config {params.config:q} --corpus-facts {input.facts}"
         " --runs {params.runs} --benchmarks {input.benchmarks} --out {output} > {log} 2>&1"
@@ -33,6 +35,8 @@ rule report_fragments:
     log:
         "logs/report_fragments.log",
     localrule: True
+    conda:
+        "../envs/rnn.yaml"
     shell:
         "python -m rnn report --results results --reference {input.reference}"
         " --out-dir results/tex > {log} 2>&1"
@@ -60,5 +64,7 @@ rule report_pdf:
     log:
         "logs/report_pdf.log",
     localrule: True
+    conda:
+        "../envs/rnn.yaml"
     shell:
         "python -m rnn pdf --tex {input.tex} --out {output} --build-dir report/build > {log} 2>&1"

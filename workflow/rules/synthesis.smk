@@ -3,12 +3,18 @@ rule snapshots:
     input:
         f"results/runs/seed{config['show_seed']}/snapshots.json",
     output:
-        report("results/snapshots.tex", caption="../report/snapshots.rst", category="Synthesis"),
-    params:
-        run=f"results/runs/seed{config['show_seed']}",
+        report(
+            "results/snapshots.tex",
+            caption="../report/snapshots.rst",
+            category="Synthesis",
+        ),
     log:
         "logs/snapshots.log",
     localrule: True
+    conda:
+        "../envs/rnn.yaml"
+    params:
+        run=lambda wildcards, input: os.path.dirname(input[0]),
     shell:
         "python -m rnn snapshots --run {params.run} --out {output} > {log} 2>&1"
 
@@ -19,16 +25,22 @@ rule best_passage:
         summaries,
         models=expand("results/runs/seed{seed}/model_best.npz", seed=SEEDS),
     output:
-        txt=report("results/best_passage.txt", caption="../report/passage.rst", category="Synthesis"),
+        txt=report(
+            "results/best_passage.txt",
+            caption="../report/passage.rst",
+            category="Synthesis",
+        ),
         json="results/best_passage.json",
         tex="results/best_passage.tex",
+    log:
+        "logs/best_passage.log",
+    localrule: True
+    conda:
+        "../envs/rnn.yaml"
     params:
         runs=run_dirs,
         length=config["passage_length"],
         seed=config["synthesis_seed"],
-    log:
-        "logs/best_passage.log",
-    localrule: True
     shell:
         "python -m rnn passage --runs {params.runs} --length {params.length} --seed {params.seed}"
         " --txt {output.txt} --json {output.json} --tex {output.tex} > {log} 2>&1"

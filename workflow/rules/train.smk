@@ -4,6 +4,16 @@ rule train:
         corpus="results/corpus.npz",
     output:
         expand("results/runs/seed{{seed}}/{name}", name=RUN_FILES),
+    log:
+        "logs/train/seed{seed}.log",
+    benchmark:
+        "benchmarks/train/seed{seed}.tsv"
+    conda:
+        "../envs/rnn.yaml"
+    threads: 1
+    resources:
+        runtime=train_runtime_minutes,
+        mem_mb=train_mem_mb,
     params:
         out_dir=lambda wildcards: f"results/runs/seed{wildcards.seed}",
         m=config["m"],
@@ -17,14 +27,6 @@ rule train:
         snapshot_length=config["snapshots"]["length"],
         sample_seed=config["synthesis_seed"],
         checkpoint_every=config["checkpoint_every"],
-    log:
-        "logs/train/seed{seed}.log",
-    benchmark:
-        "benchmarks/train/seed{seed}.tsv"
-    threads: 1
-    resources:
-        runtime=train_runtime_minutes,
-        mem_mb=train_mem_mb,
     shell:
         "python -m rnn train --corpus {input.corpus} --out-dir {params.out_dir} --seed {wildcards.seed}"
         " --m {params.m} --eta {params.eta} --sig {params.sig} --seq-length {params.seq_length}"
@@ -40,6 +42,8 @@ rule bench:
         "results/bench.json",
     log:
         "logs/bench.log",
+    conda:
+        "../envs/rnn.yaml"
     resources:
         runtime=10,
         mem_mb=1000,

@@ -1,0 +1,62 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY_CONFIG = """\
+book: {book}
+m: 8
+epochs: 2
+seeds: [1, 2]
+snapshots: {{every: 200, until: 600, length: 50}}
+show_seed: 2
+passage_length: 120
+gradcheck: {{m: 8, sig: 0.01, seed: 1, h: 1.0e-4, eps: 1.0e-15, methods: [finite_difference, complex_step]}}
+checkpoint_every: 300
+"""
+
+
+def run_rnn(*args, cwd=None, check=False):
+    """`python -m rnn ARGS` as a user runs it."""
+    proc = subprocess.run([sys.executable, "-m", "rnn", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(proc.stderr)
+    return proc
+
+
+@pytest.fixture(scope="session")
+def small_text():
+    """A ~12,000-character English text with many kinds of characters (not the copyrighted novel)."""
+    from rnn.corpus import builtin_text
+
+    return builtin_text("python-reference")[:12000]
+
+
+@pytest.fixture(scope="session")
+def small_corpus(small_text):
+    from rnn.corpus import Corpus
+
+    return Corpus.from_text(small_text, source="small")
+
+
+def copy_workflow(dest: Path) -> Path:
+    for name in ("Snakefile", "config.yaml", "workflow", "report", "profiles"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("build", "*.pdf"))
+        else:
+            shutil.copy(src, dest / name)
+    return dest
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)

@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+
+from rnn import corpus
+from rnn.errors import UserError
+
+from .conftest import run_rnn
+
+
+def test_vocabulary_sorted_and_round_trip(small_text):
+    c = corpus.Corpus.from_text(small_text, "x")
+    assert list(c.vocab) == sorted(set(small_text))
+    assert c.decode(c.ids) == small_text
+    assert np.array_equal(c.encode(small_text[:100]), c.ids[:100])
+
+
+@pytest.mark.parametrize("N,tau,expected", [(1_107_542, 25, 44_301), (26, 25, 1), (51, 25, 2), (50, 25, 1), (100, 10, 9)])
+def test_updates_per_epoch(N, tau, expected):
+    assert corpus.updates_per_epoch(N, tau) == expected
+    # independent count: positions e = 0, tau, ... while e <= N - tau - 1 (SPEC section 3)
+    assert expected == sum(1 for e in range(0, N, tau) if e <= N - tau - 1)
+
+
+def test_crlf_cr_and_lf_copies_give_the_same_corpus(tmp_path):
+    text = "line one\nline two\n\nthree é ü\n"
+    (tmp_path / "lf.txt").write_bytes(text.encode())
+    (tmp_path / "crlf.txt").write_bytes(text.replace("\n", "\r\n").encode())
+    (tmp_path / "cr.txt").write_bytes(text.replace("\n", "\r").encode())
+    cs = [corpus.load(str(tmp_path / n)) for n in ("lf.txt", "crlf.txt", "cr.txt")]
+    assert len({c.sha256 for c in cs}) == 1
+    assert all(np.array_equal(cs[0].ids, c.ids) and c.vocab == cs[0].vocab for c in cs)
+
+
+def test_builtin_corpus_is_the_python_reference():
+    c = corpus.load("builtin:python-reference")
+    assert 400_000 < c.N < 600_000 and 80 < c.K < 150
+    assert "lambda" in c.text
+
+
+def test_save_load_round_trip_and_damage(tmp_path, small_corpus):
+    path = tmp_path / "c.npz"
+    small_corpus.save(path)
+    back = corpus.Corpus.load(path)
+    assert back.vocab == small_corpus.vocab and np.array_equal(back.ids, small_corpus.ids)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(UserError, match="not a readable encoded corpus"):
+        corpus.Corpus.load(path)
+
+
+def _one_line_error(proc, *needles):
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("case", ["missing", "directory", "empty", "short", "invalid", "binary"])
+def test_bad_books_get_one_line_errors(tmp_path, case):
+    book = tmp_path / "book.txt"
+    needles = {
+        "missing": ["not found"], "directory": ["is a directory"], "empty": ["empty"],
+        "short": ["only 10 characters", "seq_length + 1 = 26"],
+        "invalid": ["invalid UTF-8 at byte offset 6", "line 2"], "binary": ["binary file", "offset 3"],
+    }[case]
+    if case == "directory":
+        book.mkdir()
+    elif case == "empty":
+        book.write_bytes(b"")
+    elif case == "short":
+        book.write_text("0123456789")
+    elif case == "invalid":
+        book.write_bytes(b"abcd\nf\xff" + b"x" * 100)
+    elif case == "binary":
+        book.write_bytes(b"abc\x00\x01\x02" * 50)
+    out = tmp_path / "out.npz"
+    proc = run_rnn("prepare", "--book", book, "--out", out, "--facts", tmp_path / "f.json")
+    line = _one_line_error(proc, str(book), *needles)
+    assert line.startswith("error: ")
+    assert not out.exists()
+
+
+def test_path_with_spaces_and_quotes_works(tmp_path, small_text):
+    book = tmp_path / "my 'odd' \"book\".txt"
+    book.write_text(small_text)
+    proc = run_rnn("prepare", "--book", book, "--out", tmp_path / "c.npz", "--facts", tmp_path / "f.json")
+    assert proc.returncode == 0, proc.stderr
+    assert corpus.Corpus.load(tmp_path / "c.npz").text == small_text

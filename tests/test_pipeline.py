@@ -1,0 +1,156 @@
+"""The Snakemake workflow through the real `snakemake` command, in a temporary directory."""
+
+import csv
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from .conftest import ROOT, TINY_CONFIG, copy_workflow
+
+pytestmark = pytest.mark.slow
+HAVE_TEX = shutil.which("latexmk") is not None
+
+
+def snakemake(cwd, *args, check=True, timeout=600):
+    proc = subprocess.run(["snakemake", "--cores", "2", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(proc.stdout[-3000:] + proc.stderr[-3000:])
+    return proc
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory, small_text):
+    """The tiny end-to-end run: small text, m = 8, two seeds, two short epochs."""
+    d = copy_workflow(tmp_path_factory.mktemp("wf"))
+    (d / "book text.txt").write_text(small_text[:8000])
+    (d / "tiny.yaml").write_text(TINY_CONFIG.format(book="book text.txt"))
+    snakemake(d, "--configfile", "tiny.yaml")
+    return d
+
+
+def test_every_target_exists_and_numbers_agree(tiny):
+    r = tiny / "results"
+    facts = json.loads((r / "corpus.json").read_text())
+    assert facts["characters"] == 8000 and facts["updates_per_epoch"] == (8000 - 26) // 25 + 1
+    assert facts["sha256"] == hashlib.sha256((tiny / "book text.txt").read_text().encode()).hexdigest()
+    rows = list(csv.DictReader(open(r / "metrics.csv")))
+    assert [int(x["seed"]) for x in rows] == [1, 2]
+    for row in rows:
+        s = json.loads((r / f"runs/seed{row['seed']}/summary.json").read_text())
+        for key in ("end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss", "seconds"):
+            assert float(row[key]) == s[key]
+        assert int(row["best_step"]) == s["best_step"] and int(row["steps"]) == s["steps"] == 2 * facts["updates_per_epoch"]
+        sm = np.load(r / f"runs/seed{row['seed']}/losses.npz")["smooth_loss"]
+        assert s["final_smooth_loss"] == sm[-1]
+    grad = json.loads((r / "gradcheck.json").read_text())["max_relative_error"]
+    table = (r / "table1.tex").read_text()
+    for name, errs in grad.items():
+        line = next(ln for ln in table.splitlines() if ln.startswith(name + " &"))
+        mantissas = re.findall(r"(\d\.\d\d)\\times10\^\{(-?\d+)\}", line)
+        got = [float(f"{m}e{e}") for m, e in mantissas[:2]]
+        want = [float(f"{errs[k]:.2e}") for k in ("finite_difference", "complex_step")]
+        assert got == want, (line, want)
+    snaps = json.loads((r / "runs/seed2/snapshots.json").read_text())
+    assert [x["step"] for x in snaps] == [0, 200, 400, 600]
+    assert "After 600 update steps" in (r / "snapshots.tex").read_text()
+    passage = json.loads((r / "best_passage.json").read_text())
+    assert len((r / "best_passage.txt").read_text()) == 120 == len(passage["text"])
+    best = min(rows, key=lambda x: float(x["best_smooth_loss"]))
+    assert passage["seed"] == int(best["seed"]) and passage["smooth_loss"] == float(best["best_smooth_loss"])
+    for name in ("fig1a_smooth_loss", "fig1b_smooth_loss_every", "fig_all_seeds"):
+        assert (r / f"figures/{name}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert (r / f"figures/{name}.png").read_bytes()[:4] == b"\x89PNG"
+    prov = json.loads((r / "provenance.json").read_text())
+    assert prov["corpus"]["sha256"] == facts["sha256"] and prov["config"]["m"] == 8
+    assert prov["versions"]["numpy"] and "train/seed1" in " ".join(prov["stage_seconds"]) or prov["stage_seconds"]
+    for log in ("prepare", "gradcheck", "train/seed1", "metrics", "figures", "snapshots", "best_passage"):
+        assert (tiny / "logs" / f"{log}.log").exists(), log
+
+
+@pytest.mark.skipif(not HAVE_TEX, reason="TeX is not installed")
+def test_report_pdf_has_the_results(tiny):
+    pdf = tiny / "report" / "report.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    grad = json.loads((tiny / "results/gradcheck.json").read_text())["max_relative_error"]
+    for name, errs in grad.items():
+        assert f"{errs['finite_difference']:.2e}".split("e")[0] in text
+    rows = list(csv.DictReader(open(tiny / "results/metrics.csv")))
+    for row in rows:
+        assert f"{float(row['end_epoch1_smooth_loss']):.2f}" in text
+    assert "49.24" in text and "45.86–51.19" in text
+    # pdftotext joins a line that ends in "-" with the next and drops the "-": compare without them
+    flat = re.sub(r"[\s\\-]+", "", text)
+    first = json.loads((tiny / "results/runs/seed2/snapshots.json").read_text())[0]["text"]
+    passage = (tiny / "results/best_passage.txt").read_text()
+    for sample in (first, passage):
+        assert re.sub(r"[\s\\-]+", "", sample) in flat
+
+
+def test_noop_rerun_and_single_target(tiny):
+    proc = snakemake(tiny, "--configfile", "tiny.yaml", "-n")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_single_target_builds_only_its_dependencies(tmp_path, small_text):
+    d = copy_workflow(tmp_path)
+    (d / "b.txt").write_text(small_text[:3000])
+    (d / "tiny.yaml").write_text(TINY_CONFIG.format(book="b.txt"))
+    snakemake(d, "results/table1.tex", "--configfile", "tiny.yaml")
+    assert (d / "results/table1.tex").exists() and (d / "results/corpus.npz").exists()
+    assert not (d / "results/runs").exists()
+
+
+def test_dry_run_of_the_default_config(tmp_path):
+    d = copy_workflow(tmp_path)
+    proc = snakemake(d, "-n")
+    out = proc.stdout + proc.stderr
+    assert re.search(r"train\s+5", out) and "prepare" in out and "gradcheck" in out
+
+
+def test_changing_one_hyperparameter_reruns_only_what_it_affects(tiny):
+    proc = snakemake(tiny, "--configfile", "tiny.yaml", "-n", "--config", "eta=0.05")
+    out = proc.stdout + proc.stderr
+    assert re.search(r"\btrain\s+2\b", out) and not re.search(r"\bgradcheck\s+\d", out)
+    assert not re.search(r"\bprepare\s+\d", out)
+    (tiny / "gc.yaml").write_text("gradcheck: {m: 6, sig: 0.01, seed: 1, h: 1.0e-4, eps: 1.0e-15, methods: [complex_step]}\n")
+    proc = snakemake(tiny, "--configfile", "tiny.yaml", "gc.yaml", "-n")
+    out = proc.stdout + proc.stderr
+    assert re.search(r"\bgradcheck\s+1\b", out) and not re.search(r"\btrain\s+\d", out)
+
+
+@pytest.mark.parametrize("override,key", [
+    (["epoch=3"], "epoch"),
+    ({"m": 0}, "m"),  # one-letter keys cannot be given with --config (Snakemake needs two characters)
+    ({"gradcheck": {"m": 5, "sig": 0.01, "seed": 1, "h": -1, "eps": 1e-15, "methods": ["complex_step"]}}, "gradcheck.h"),
+    (["eta=-0.1"], "eta"),
+    (["seeds=[]"], "seeds"),
+    (["seeds=[1,1]"], "seeds"),
+    (["seq_length=abc"], "seq_length"),
+    (["show_seed=9"], "show_seed"),
+])
+def test_bad_config_stops_before_any_job(tmp_path, override, key):
+    d = copy_workflow(tmp_path)
+    if isinstance(override, dict):
+        import yaml
+
+        (d / "bad.yaml").write_text(yaml.safe_dump(override))
+        proc = snakemake(d, "--configfile", "bad.yaml", check=False)
+    else:
+        proc = snakemake(d, "--config", *override, check=False)
+    assert proc.returncode != 0
+    err = proc.stdout + proc.stderr
+    assert f"`{key}`" in err or f"'{key}'" in err, err[-2000:]
+    assert not (d / "results").exists()
+
+
+def test_lint_and_format():
+    lint = subprocess.run(["snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    fmt = subprocess.run(["snakefmt", "--check", "Snakefile", "workflow"], cwd=ROOT, capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
