@@ -52,7 +52,7 @@ def per_step(smooth: np.ndarray, upe: int, seed: int, out_base: Path, title_extr
         ax.plot(x, y, lw=0.6, color="C0", label=f"seed {seed}")
         epochs = len(smooth) // upe
         for k in range(1, epochs):
-            ax.axvline(k * upe, color="0.5", lw=0.6, ls=":", label="epoch start" if k == 1 else None)
+            ax.axvline(k * upe, color="0.6", lw=0.5, ls="--", alpha=0.7, label="epoch start" if k == 1 else None)
         ax.set_xlabel("update step")
         ax.set_ylabel("smooth loss")
         ax.set_title(f"(a) smooth loss per update step{title_extra}")
@@ -86,7 +86,7 @@ def all_seeds(smooths: dict[int, np.ndarray], upe: int, out_base: Path) -> list[
                         label="min-max over seeds")
         ax.plot(xm, mean, color="C0", lw=0.6, label=f"mean of {len(smooths)} seeds")
         for k in range(1, stack.shape[1] // upe):
-            ax.axvline(k * upe, color="0.5", lw=0.6, ls=":")
+            ax.axvline(k * upe, color="0.6", lw=0.5, ls="--", alpha=0.7)
         ax.set_xlabel("update step")
         ax.set_ylabel("smooth loss")
         ax.set_title("smooth loss of all seeds (" + ", ".join(str(s) for s in smooths) + ")")
