@@ -1,3 +1,5 @@
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -74,11 +76,15 @@ def test_bad_books_get_one_line_errors(tmp_path, case):
         book.write_bytes(b"abcd\nf\xff" + b"x" * 100)
     elif case == "binary":
         book.write_bytes(b"abc\x00\x01\x02" * 50)
-    out = tmp_path / "out.npz"
-    proc = run_rnn("prepare", "--book", book, "--out", out, "--facts", tmp_path / "f.json")
+    out, facts = tmp_path / "out.npz", tmp_path / "f.json"
+    good = tmp_path / "good.txt"
+    good.write_text("an earlier, good book " * 10)
+    run_rnn("prepare", "--book", good, "--out", out, "--facts", facts, check=True)
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (out, facts)}
+    proc = run_rnn("prepare", "--book", book, "--out", out, "--facts", facts)
     line = _one_line_error(proc, str(book), *needles)
     assert line.startswith("error: ")
-    assert not out.exists()
+    assert before == {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (out, facts)}
 
 
 def test_path_with_spaces_and_quotes_works(tmp_path, small_text):
@@ -87,3 +93,18 @@ def test_path_with_spaces_and_quotes_works(tmp_path, small_text):
     proc = run_rnn("prepare", "--book", book, "--out", tmp_path / "c.npz", "--facts", tmp_path / "f.json")
     assert proc.returncode == 0, proc.stderr
     assert corpus.Corpus.load(tmp_path / "c.npz").text == small_text
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "wrong_vocabulary"])
+def test_damaged_model_gets_a_one_line_error(tmp_path, damage):
+    from rnn import model
+
+    path = tmp_path / "model.npz"
+    p = model.init_params(5, 3, 0.1, 1)
+    model.save_model(path, p, "abcde" if damage != "wrong_vocabulary" else "abc")
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:300])
+    elif damage == "garbage":
+        path.write_bytes(b"\x00" * 100)
+    proc = run_rnn("synthesize", "--model", path, "--length", 10)
+    _one_line_error(proc, str(path))
