@@ -53,7 +53,7 @@ def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int =
     hk = np.zeros(m)
     chunk = 1000
     losses, smooths = np.zeros(chunk), np.zeros(chunk)
-    best_P = tuple(a.copy() for a in (state.UT, state.W, state.V, state.b, state.c))
+    best_P = tuple(a.copy() for a in state.param_tuple())
     best = np.array([np.inf, 0.0, 0.0])
     P, M = state.param_tuple(), state.memory_tuple()
 

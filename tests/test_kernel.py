@@ -69,7 +69,6 @@ def test_one_step_equals_reference(rng, K, m, scale, clip, eta):
         for name in model.PARAM_NAMES:
             assert _rel(getattr(kp, name), getattr(pr, name)) <= 1e-12, name
             assert _rel(getattr(km, name), getattr(mr, name)) <= 1e-12, name
-        assert np.array_equal(st.WT, st.W.T)
 
 
 def test_untouched_u_columns_stay_bit_identical(rng):
