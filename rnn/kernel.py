@@ -237,16 +237,14 @@ def _apply_update(P, M, work, eta, clip):
     UT, W, V, b, c = P
     mUT, mW, mV, mb, mc = M
     gUT, gW, gV, gb, gc, seen = work[5:]
-    m = W.shape[0]
     K = V.shape[0]
     for k in range(K):
         if seen[k]:
             seen[k] = 0
             _adagrad(UT[k], mUT[k], gUT[k], eta, clip)
-    for i in range(m):
-        _adagrad(W[i], mW[i], gW[i], eta, clip)
-    for k in range(K):
-        _adagrad(V[k], mV[k], gV[k], eta, clip)
+    # whole matrices as one flat pass each: fewer short rows means fewer scalar loop remainders
+    _adagrad(W.reshape(-1), mW.reshape(-1), gW.reshape(-1), eta, clip)
+    _adagrad(V.reshape(-1), mV.reshape(-1), gV.reshape(-1), eta, clip)
     _adagrad(b, mb, gb, eta, clip)
     _adagrad(c, mc, gc, eta, clip)
 
