@@ -137,6 +137,9 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
                         {"snapshots": snapshots})
 
     snap_steps = cfg.snapshot_steps(total)
+    if cfg.snapshot_until > total:
+        print(f"warning: snapshots are scheduled up to step {cfg.snapshot_until:,} but training has "
+              f"{total:,} steps; taking the {len(snap_steps)} that fall within it", file=progress_stream)
     progress = Progress(total, upe, step, progress_stream)
     P, M = state.param_tuple(), state.memory_tuple()
     while True:

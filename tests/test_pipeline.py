@@ -92,9 +92,16 @@ def test_report_pdf_has_the_results(tiny):
         assert re.sub(r"[\s\\-]+", "", sample) in flat
 
 
-def test_noop_rerun_and_single_target(tiny):
+def test_noop_rerun(tiny):
     proc = snakemake(tiny, "--configfile", "tiny.yaml", "-n")
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_snakemake_html_report(tiny):
+    snakemake(tiny, "--configfile", "tiny.yaml", "--report", "report.html")
+    html = (tiny / "report.html").read_text(errors="replace")
+    for name in ("table1.tex", "metrics.csv", "fig1a_smooth_loss", "best_passage.txt", "Gradient check"):
+        assert name in html, name
 
 
 def test_single_target_builds_only_its_dependencies(tmp_path, small_text):

@@ -1,5 +1,6 @@
 """Training: the SPEC schedule, smooth loss, snapshots, best model, determinism, checkpoints."""
 
+import io
 import json
 import os
 import signal
@@ -99,6 +100,14 @@ def test_same_config_and_seed_give_identical_results(tmp_path, small_corpus):
         pa, pb = model.load_model(tmp_path / "a" / name)[0], model.load_model(tmp_path / "b" / name)[0]
         assert all(np.array_equal(x, y) for x, y in zip(pa.arrays().values(), pb.arrays().values()))
     assert (tmp_path / "a" / "snapshots.json").read_text() == (tmp_path / "b" / "snapshots.json").read_text()
+
+
+def test_snapshot_schedule_longer_than_training_warns(tmp_path):
+    c = Corpus.from_text("abcdefghij klmnop, qrstuv. wxyz!\n" * 4, "t")
+    err = io.StringIO()
+    train(c, _cfg(epochs=1, snapshot_every=2, snapshot_until=100), tmp_path, progress_stream=err)
+    assert "warning: snapshots are scheduled up to step 100" in err.getvalue()
+    assert [s["step"] for s in json.loads((tmp_path / "snapshots.json").read_text())] == [0, 2, 4]
 
 
 def test_divergence_names_the_step(tmp_path, small_corpus):
