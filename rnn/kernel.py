@@ -1,6 +1,9 @@
 """The compiled training kernel: many SPEC update steps in one numba call, provably equal to `model.update`.
 
-Why it is fast (shared/notes/performance.md has the measurements behind each choice):
+Where the time goes (K = 80, m = 100, seq_length 25: about 120 us per step on one Zen 4 core):
+the 49 matrix-vector products about 44 us (W, 80 KB, streams from L2 each time), the four block
+products about 35 us (at the core's peak), AdaGrad about 18 us (a square root and a division per
+parameter), tanh, exp and softmax about 10 us. Why it is that fast:
 - every matrix product goes through BLAS (np.dot): the 49 sequential matrix-vector products
   W h and W^T da (measured: 21 us for the backward ones against 31-38 us for hand-written
   vectorised loops) and the four block products O = H V^T, dO V, dV, dW;
