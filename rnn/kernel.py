@@ -113,7 +113,7 @@ class KernelState:
         )
 
     def params(self) -> Params:
-        return Params(U=self.UT.T.copy(), W=self.W.copy(), V=self.V.copy(), b=self.b.copy(), c=self.c.copy())
+        return params_from_tuple(self.param_tuple())
 
     def memory(self) -> Params:
         return Params(U=self.mUT.T.copy(), W=self.mW.copy(), V=self.mV.copy(), b=self.mb.copy(), c=self.mc.copy())
@@ -126,6 +126,12 @@ class KernelState:
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def params_from_tuple(P) -> Params:
+    """A copy, in the model's layout, of parameters in the kernel's (UT, W, V, b, c)."""
+    UT, W, V, b, c = P
+    return Params(U=UT.T.copy(), W=W.copy(), V=V.copy(), b=b.copy(), c=c.copy())
 
 
 def workspace(K: int, m: int, tau: int):

@@ -18,7 +18,7 @@ import numpy as np
 from . import checkpoint, kernel
 from .corpus import Corpus, updates_per_epoch
 from .errors import UserError
-from .model import Params, init_params, save_model
+from .model import init_params, save_model
 from .sample import snapshot_rng, synthesize
 
 CHUNK = 2000  # update steps per kernel call between progress checks (about 0.3 s)
@@ -173,7 +173,7 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
     seconds = time.perf_counter() - t0
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    best_params = Params(U=best_P[0].T.copy(), W=best_P[1], V=best_P[2], b=best_P[3], c=best_P[4])
+    best_params = kernel.params_from_tuple(best_P)
     best_step = int(best[1])
     epoch_ends = [float(smooths[k * upe - 1]) for k in range(1, cfg.epochs + 1)]
     summary = {

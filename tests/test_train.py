@@ -2,7 +2,6 @@
 
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -130,25 +129,38 @@ def _summary_without_times(d):
     return {k: v for k, v in s.items() if k not in ("seconds", "steps_per_second")}
 
 
+def _wait_for_new_checkpoint(ck, since, proc, timeout=120):
+    """Until the checkpoint file is newer than `since` (or the process has ended)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ck.exists() and ck.stat().st_mtime_ns > since:
+            return True
+        time.sleep(0.01)
+    return False
+
+
 @pytest.mark.slow
 def test_killed_training_resumes_bit_identical(tmp_path, small_corpus):
     corpus_path = tmp_path / "c.npz"
     small_corpus.save(corpus_path)
-    args = ["train", "--corpus", corpus_path, "--seed", 5, "--m", 30, "--epochs", 20,
+    args = ["train", "--corpus", corpus_path, "--seed", 5, "--m", 64, "--epochs", 40,
             "--snapshot-every", 500, "--snapshot-until", 4000, "--snapshot-length", 40, "--checkpoint-every", 700]
     run_rnn(*args, "--out-dir", tmp_path / "straight", check=True)
     ck = tmp_path / "ck.npz"
     out = tmp_path / "resumed"
-    kills = 0
-    for delay in (1.2, 0.9, 1.5, 0.7):
+    kills, last = 0, 0
+    for i, extra in enumerate((0.0, 0.25, 0.05, 0.4)):
         proc = subprocess.Popen([sys.executable, "-m", "rnn", *map(str, args), "--out-dir", out, "--checkpoint", ck],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL if kills % 2 == 0 else signal.SIGTERM)
-            kills += 1
+        # kill at a moment after this attempt has made progress (a new checkpoint), at varied offsets
+        if _wait_for_new_checkpoint(ck, last, proc):
+            last = ck.stat().st_mtime_ns
+            time.sleep(extra)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL if i % 2 == 0 else signal.SIGTERM)
+                kills += 1
         proc.wait()
-    assert kills >= 2 and ck.exists()
+    assert kills >= 3 and ck.exists()
     done = run_rnn(*args, "--out-dir", out, "--checkpoint", ck, check=True)
     assert "resuming from" in done.stderr
     assert _files(out) == _files(tmp_path / "straight")
