@@ -156,18 +156,18 @@ def cmd_passage(a):
 
 def cmd_provenance(a):
     from . import provenance
+    from .results import load_summaries
 
     config = json.loads(a.config)
     facts = json.loads(Path(a.corpus_facts).read_text())
-    runs = {}
-    for d in a.runs:
-        s = json.loads((Path(d) / "summary.json").read_text())
-        runs[s["seed"]] = {"seconds": s["seconds"], "steps_per_second": s["steps_per_second"]}
+    runs = {s["seed"]: {"seconds": s["seconds"], "steps_per_second": s["steps_per_second"]}
+            for s in load_summaries(a.runs)}
     bench = {}
-    for path in a.benchmarks:
-        lines = Path(path).read_text().splitlines()
-        if len(lines) > 1:
-            bench[Path(path).stem] = float(lines[1].split("\t")[0])
+    for path in map(Path, a.benchmarks):
+        lines = path.read_text().splitlines()
+        if len(lines) > 1:  # Snakemake's benchmark file: a header, then seconds first
+            stage = path.stem if path.parent.name == "benchmarks" else f"{path.parent.name}/{path.stem}"
+            bench[stage] = float(lines[1].split("\t")[0])
     _json(a.out, provenance.record(config=config, corpus=facts, runs=runs, stage_seconds=bench))
 
 

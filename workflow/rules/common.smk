@@ -74,13 +74,13 @@ def final_targets():
         "results/snapshots.tex",
         "results/best_passage.txt",
         "results/provenance.json",
-        "report/report.tex",
+        "results/tex/reproduction.tex",
     ]
     if HAVE_TEX:
         targets.append("report/report.pdf")
     else:
         print(
-            "latexmk/pdflatex not found: every result and report/report.tex are built, but not "
+            "latexmk/pdflatex not found: every result and the fragments of report/report.tex are built, but not "
             "report/report.pdf; install TeX with `sudo apt-get install --no-install-recommends "
             "texlive-latex-base texlive-latex-recommended latexmk lmodern` and rerun",
             file=sys.stderr,
