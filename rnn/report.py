@@ -56,15 +56,20 @@ def settings_table(config: dict) -> str:
     return latex.tabular(["Setting (config.yaml)", "Value"], rows, "ll")
 
 
+def _commit(git: dict) -> str:
+    if not git.get("commit"):
+        return "not run from a git checkout"
+    return r"\texttt{" + git["commit"] + "}" + (" (with uncommitted changes)" if git.get("dirty") else "")
+
+
 def reproduction_table(prov: dict, bench: dict | None) -> str:
     c = prov["corpus"]
     rows = [
         ["Corpus", latex.escape(c["source"])],
         ["Characters $N$, vocabulary $K$", f"{c['characters']:,}, {c['vocabulary']}"],
         ["Update steps per epoch", f"{c['updates_per_epoch']:,}"],
-        ["SHA-256 of the text", r"\texttt{\footnotesize " + c["sha256"] + "}"],
-        ["Git commit", r"\texttt{" + latex.escape(str(prov["git"]["commit"]))
-         + ("} (uncommitted changes)" if prov["git"]["dirty"] else "}")],
+        ["SHA-256 of the text", r"\texttt{\scriptsize " + c["sha256"] + "}"],
+        ["Git commit", _commit(prov["git"])],
         ["Machine", latex.escape(f"{prov['machine']['cpu']}, {prov['machine']['cores']} cores")],
     ]
     rows += [[latex.escape(k), latex.escape(str(v))] for k, v in prov["versions"].items() if v]
