@@ -120,6 +120,12 @@ def test_dry_run_of_the_default_config(tmp_path):
     proc = snakemake(d, "-n")
     out = proc.stdout + proc.stderr
     assert re.search(r"train\s+5", out) and "prepare" in out and "gradcheck" in out
+    # the README's example: lists and numbers from the command line
+    (d / "data").mkdir()
+    (d / "data/goblet_book.txt").write_text("stand-in text for the novel. " * 40)
+    proc = snakemake(d, "-n", "--config", "book=data/goblet_book.txt", "epochs=1", "seeds=[1,2]")
+    out = proc.stdout + proc.stderr
+    assert re.search(r"train\s+2", out), out[-2000:]
 
 
 def test_changing_one_hyperparameter_reruns_only_what_it_affects(tiny):

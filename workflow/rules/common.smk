@@ -29,6 +29,26 @@ def explain_config_error():
     return f"key `{key}`: {error.message}"
 
 
+def numbers_in(value):
+    """Numbers inside lists and mappings given with --config arrive as strings (Snakemake reads
+    them with YAML's BaseLoader): `--config seeds=[1,2]` must mean [1, 2]."""
+    if isinstance(value, list):
+        return [numbers_in(v) for v in value]
+    if isinstance(value, dict):
+        return {k: numbers_in(v) for k, v in value.items()}
+    if isinstance(value, str):
+        for parse in (int, float):
+            try:
+                return parse(value)
+            except ValueError:
+                pass
+    return value
+
+
+for key, value in list(config.items()):
+    if isinstance(value, (list, dict)):
+        config[key] = numbers_in(value)
+
 try:
     validate(config, "../schemas/config.schema.yaml")
 except Exception:
