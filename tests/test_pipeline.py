@@ -169,3 +169,37 @@ def test_lint_and_format():
     assert lint.returncode == 0, lint.stdout + lint.stderr
     fmt = subprocess.run(["snakefmt", "--check", "Snakefile", "workflow"], cwd=ROOT, capture_output=True, text=True)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_killed_pipeline_resumes_training_from_its_checkpoint(tmp_path, small_text):
+    """SIGKILL the whole snakemake run mid-training; the rerun resumes and ends bit-identical."""
+    import os
+    import signal
+    import time
+
+    config = TINY_CONFIG.format(book="b.txt").replace("m: 8", "m: 100").replace("epochs: 2", "epochs: 12")
+    dirs = {}
+    for name in ("straight", "killed"):
+        (tmp_path / name).mkdir()
+        d = copy_workflow(tmp_path / name)
+        (d / "b.txt").write_text(small_text[:8000])
+        (d / "tiny.yaml").write_text(config)
+        dirs[name] = d
+    target = ["results/runs/seed1/summary.json", "--configfile", "tiny.yaml"]
+    snakemake(dirs["straight"], *target)
+    d = dirs["killed"]
+    proc = subprocess.Popen(["snakemake", "--cores", "1", *target], cwd=d, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ck = d / "results/checkpoints/seed1.npz"
+    deadline = time.monotonic() + 120
+    while not ck.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    assert ck.exists(), "no checkpoint was written before the run ended"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    snakemake(d, "--unlock", *target)  # a hard kill leaves Snakemake's lock behind
+    snakemake(d, *target)  # the default profile sets rerun-incomplete
+    assert "resuming from" in (d / "logs/train/seed1.log").read_text()
+    for name in ("losses.npz", "snapshots.json", "model_best.npz", "model_final.npz"):
+        a = (dirs["straight"] / "results/runs/seed1" / name).read_bytes()
+        assert a == (d / "results/runs/seed1" / name).read_bytes(), name
