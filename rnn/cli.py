@@ -146,9 +146,11 @@ def cmd_snapshots(a):
 
 
 def cmd_passage(a):
+    from .corpus import Corpus
     from .results import best_passage, passage_tex
 
-    passage = best_passage(a.runs, a.length, a.seed)
+    vocab = Corpus.load(a.corpus).vocab if a.corpus else None
+    passage = best_passage(a.runs, a.length, a.seed, vocab)
     _write(a.txt, passage["text"])
     _json(a.json, passage)
     _write(a.tex, passage_tex(passage))
@@ -262,6 +264,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", nargs="+", required=True)
     p.add_argument("--length", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--corpus", help="encoded corpus the models must have been trained on")
     p.add_argument("--txt", required=True)
     p.add_argument("--json", required=True)
     p.add_argument("--tex", required=True)

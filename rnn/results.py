@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from . import latex
+from .errors import UserError
 from .model import load_model
 from .sample import synthesize
 
@@ -65,11 +66,16 @@ def snapshots_tex(snapshots: list[dict], width: int = 88) -> str:
     return "\n".join(parts)
 
 
-def best_passage(run_dirs, length: int, seed: int) -> dict:
-    """`length` characters from the best model over all runs (lowest best smooth loss)."""
+def best_passage(run_dirs, length: int, seed: int, vocab_of_corpus: str | None = None) -> dict:
+    """`length` characters from the best model over all runs (lowest best smooth loss); with
+    vocab_of_corpus, a model trained on another text is refused."""
     summaries = load_summaries(run_dirs)
     i = int(np.argmin([s["best_smooth_loss"] for s in summaries]))
-    p, vocab, h, x0, meta = load_model(Path(run_dirs[i]) / "model_best.npz")
+    path = Path(run_dirs[i]) / "model_best.npz"
+    p, vocab, h, x0, meta = load_model(path)
+    if vocab_of_corpus is not None and vocab != vocab_of_corpus:
+        raise UserError(f"{path}: its vocabulary ({len(vocab)} characters) is not the corpus's "
+                        f"({len(vocab_of_corpus)}): the model was trained on another text; retrain it")
     ids = synthesize(p, h, x0, length, np.random.default_rng(seed))
     return {"seed": summaries[i]["seed"], "step": int(meta["step"]), "smooth_loss": float(meta["smooth_loss"]),
             "synthesis_seed": seed, "length": length, "text": "".join(vocab[j] for j in ids)}

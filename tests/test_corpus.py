@@ -108,3 +108,21 @@ def test_damaged_model_gets_a_one_line_error(tmp_path, damage):
         path.write_bytes(b"\x00" * 100)
     proc = run_rnn("synthesize", "--model", path, "--length", 10)
     _one_line_error(proc, str(path))
+
+
+def test_model_from_another_text_is_refused(tmp_path, small_text):
+    """The best passage checks the model's vocabulary against the corpus it should come from."""
+    import json as _json
+
+    from rnn.corpus import Corpus
+    from rnn.train import TrainConfig, train
+
+    run = tmp_path / "runs" / "seed1"
+    train(Corpus.from_text(small_text[:2000], "a"), TrainConfig(m=5, epochs=1, snapshot_until=0), run)
+    other = Corpus.from_text("only these letters " * 20, "b")
+    other.save(tmp_path / "other.npz")
+    before = _json.loads((run / "summary.json").read_text())
+    proc = run_rnn("passage", "--runs", run, "--corpus", tmp_path / "other.npz", "--txt", tmp_path / "p.txt",
+                   "--json", tmp_path / "p.json", "--tex", tmp_path / "p.tex")
+    _one_line_error(proc, "model_best.npz", "trained on another text")
+    assert not (tmp_path / "p.txt").exists() and _json.loads((run / "summary.json").read_text()) == before

@@ -24,6 +24,7 @@ rule best_passage:
     input:
         summaries,
         models=expand("results/runs/seed{seed}/model_best.npz", seed=SEEDS),
+        corpus="results/corpus.npz",
     output:
         txt=report(
             "results/best_passage.txt",
@@ -43,4 +44,4 @@ rule best_passage:
         seed=config["synthesis_seed"],
     shell:
         "python -m rnn passage --runs {params.runs} --length {params.length} --seed {params.seed}"
-        " --txt {output.txt} --json {output.json} --tex {output.tex} > {log} 2>&1"
+        " --corpus {input.corpus} --txt {output.txt} --json {output.json} --tex {output.tex} > {log} 2>&1"
