@@ -129,7 +129,15 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
         snapshots = records["snapshots"]
         print(f"resuming from {checkpoint_path} at step {step}", file=progress_stream)
 
+    def diverged(what: str, bad: int):
+        return TrainingDiverged(
+            f"training diverged: {what} at update step {bad} (epoch {(bad - 1) // upe + 1}); "
+            f"lower `eta` (now {cfg.eta}) or check the corpus"
+            + (f"; the last good checkpoint is kept at {checkpoint_path}" if checkpoint_path else ""))
+
     def save_checkpoint():
+        if not all(np.isfinite(a).all() for a in state.param_tuple()):
+            raise diverged("the parameters are no longer finite", step)
         arrays = {**state.arrays(), "h": h, "best_h": best_h, "best": best,
                   "losses": losses[:step], "smooths": smooths[:step]}
         arrays.update({f"best{i}": a for i, a in enumerate(best_P)})
@@ -159,11 +167,7 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
             losses[step:step + n], smooths[step:step + n], best_P, best_h, best)
         if done < n:
             bad = step + done + 1
-            raise TrainingDiverged(
-                f"training diverged: the loss is {losses[bad - 1]} at update step {bad} "
-                f"(epoch {(bad - 1) // upe + 1}); lower `eta` (now {cfg.eta}) or check the corpus"
-                + (f"; the last good checkpoint is kept at {checkpoint_path}" if checkpoint_path else "")
-            )
+            raise diverged(f"the loss is {losses[bad - 1]}", bad)
         step += n
         smooth = smooth_new
         if checkpoint_path and step % checkpoint_every == 0 and step < total:

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -109,9 +110,16 @@ def test_snapshot_schedule_longer_than_training_warns(tmp_path):
     assert [s["step"] for s in json.loads((tmp_path / "snapshots.json").read_text())] == [0, 2, 4]
 
 
-def test_divergence_names_the_step(tmp_path, small_corpus):
-    with pytest.raises(TrainingDiverged, match=r"update step \d+"):
-        train(small_corpus, _cfg(eta=1e308, m=10), tmp_path)
+def test_divergence_names_the_step_and_keeps_the_last_good_checkpoint(tmp_path, small_corpus):
+    ck = tmp_path / "ck.npz"
+    with pytest.raises(TrainingDiverged, match=r"update step (\d+)") as info:
+        train(small_corpus, _cfg(eta=1e307, m=10), tmp_path / "run", checkpoint_path=ck, checkpoint_every=1)
+    bad = int(re.search(r"update step (\d+)", str(info.value)).group(1))
+    assert "last good checkpoint" in str(info.value)
+    with np.load(ck) as z:
+        assert json.loads(str(z["scalars"]))["step"] == bad - 1
+        assert all(np.isfinite(z[k]).all() for k in z.files if k.startswith("a_"))
+    assert not (tmp_path / "run" / "summary.json").exists()
 
 
 def test_bad_config_values_are_refused():
