@@ -200,12 +200,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="encoded corpus (.npz)")
     p.add_argument("--facts", required=True, help="corpus facts (.json)")
 
+    def model_flags(p):
+        """The model's settings, shared by gradcheck and train (defaults: the seed's)."""
+        p.add_argument("--corpus", required=True, help="encoded corpus from `prepare`")
+        p.add_argument("--m", type=int, default=100, help="hidden units")
+        p.add_argument("--sig", type=float, default=0.01, help="init scale of U, W, V")
+        p.add_argument("--seq-length", type=int, default=25)
+        p.add_argument("--seed", type=int, default=1, help="weight-initialisation seed")
+
     p = command("gradcheck", cmd_gradcheck, "analytic vs numerical gradients (the seed's Table 1)")
-    p.add_argument("--corpus", required=True)
-    p.add_argument("--m", type=int, default=100)
-    p.add_argument("--sig", type=float, default=0.01)
-    p.add_argument("--seq-length", type=int, default=25)
-    p.add_argument("--seed", type=int, default=1)
+    model_flags(p)
     p.add_argument("--h", type=float, default=1e-4, help="finite-difference step")
     p.add_argument("--eps", type=float, default=1e-15)
     p.add_argument("--methods", default="finite_difference,complex_step")
@@ -214,13 +218,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--table", required=True, help="table1.tex")
 
     p = command("train", cmd_train, "train one run (SPEC section 3) into a directory")
-    p.add_argument("--corpus", required=True)
+    model_flags(p)
     p.add_argument("--out-dir", required=True)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--m", type=int, default=100)
-    p.add_argument("--eta", type=float, default=0.1)
-    p.add_argument("--sig", type=float, default=0.01)
-    p.add_argument("--seq-length", type=int, default=25)
+    p.add_argument("--eta", type=float, default=0.1, help="AdaGrad learning rate")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--clip", type=float, default=5.0)
     p.add_argument("--snapshot-every", type=int, default=10_000)
