@@ -79,3 +79,20 @@ def test_untouched_u_columns_stay_bit_identical(rng):
     kernel.update_step(book, 0, tau, np.zeros(m), st.param_tuple(), st.memory_tuple(),
                        kernel.workspace(K, m, tau), 0.1, 5.0)
     assert np.array_equal(st.UT[5:], p.U.T[5:]) and not np.array_equal(st.UT[:5], p.U.T[:5])
+
+
+def test_bench_prints_all_three_and_the_speedup(tmp_path):
+    """The benchmark runs and reports consistent figures (its speed is printed, not asserted)."""
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "bench.json"
+    proc = subprocess.run([sys.executable, "-m", "rnn", "bench", "--steps", "200", "--json", "--out", str(out)],
+                          capture_output=True, text=True, check=True)
+    result = json.loads(proc.stdout)
+    assert result == json.loads(out.read_text())
+    assert result["naive_us"] > 0 and result["reference_us"] > 0 and result["kernel_us"] > 0
+    assert result["speedup_vs_naive"] == result["naive_us"] / result["kernel_us"]
+    print(f"\nbench: naive {result['naive_us']:.0f} us, reference {result['reference_us']:.0f} us, "
+          f"kernel {result['kernel_us']:.0f} us ({result['speedup_vs_naive']:.1f}x)")

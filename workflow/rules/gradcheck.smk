@@ -18,7 +18,7 @@ rule gradcheck:
         "../envs/rnn.yaml"
     resources:
         runtime=30,
-        mem_mb=2000,
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
     params:
         m=config["gradcheck"]["m"],
         sig=config["gradcheck"]["sig"],

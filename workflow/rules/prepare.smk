@@ -11,7 +11,7 @@ rule prepare:
         "../envs/rnn.yaml"
     resources:
         runtime=10,
-        mem_mb=2000,
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,
     params:
         book=config["book"],
         seq_length=config["seq_length"],

@@ -46,6 +46,6 @@ rule bench:
         "../envs/rnn.yaml"
     resources:
         runtime=10,
-        mem_mb=1000,
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,
     shell:
         "python -m rnn bench --out {output} > {log} 2>&1"
