@@ -8,20 +8,17 @@ it; one made with anything else is refused, never silently reused.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
 from .errors import UserError
+from .files import atomic_write
 
 
 def save(path, fingerprint: dict, arrays: dict, scalars: dict, records: dict) -> None:
     """arrays: named float/int arrays; scalars and records: JSON-able (counters, snapshots)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
+    with atomic_write(path) as f:
         np.savez(
             f,
             fingerprint=np.array(json.dumps(fingerprint, sort_keys=True)),
@@ -29,9 +26,6 @@ def save(path, fingerprint: dict, arrays: dict, scalars: dict, records: dict) ->
             records=np.array(json.dumps(records)),
             **{f"a_{k}": v for k, v in arrays.items()},
         )
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)
 
 
 def load(path, fingerprint: dict):

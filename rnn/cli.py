@@ -15,12 +15,11 @@ from .errors import UserError
 
 
 def _write(path, text: str) -> None:
-    """Write a file whole or not at all (temporary file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    """Write a text file whole or not at all."""
+    from .files import atomic_write
+
+    with atomic_write(path, "w") as f:
+        f.write(text)
 
 
 def _json(path, obj) -> None:

@@ -8,13 +8,13 @@ characters; it is saved with every encoded corpus and every model, never rebuilt
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import UserError
+from .files import atomic_write
 
 BUILTIN_PREFIX = "builtin:"
 BUILTIN_CORPORA = ("python-reference",)
@@ -71,10 +71,8 @@ class Corpus:
         }
 
     def save(self, path: str | Path) -> None:
-        """Write ids and vocabulary (one .npz, no pickle) and the text's facts beside nothing else."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as f:
+        """Write ids, vocabulary, source and checksum as one .npz (no pickle), whole or not at all."""
+        with atomic_write(path) as f:
             np.savez(
                 f,
                 ids=self.ids,
@@ -169,7 +167,3 @@ def load(book: str, seq_length: int | None = None) -> Corpus:
             f"seq_length + 1 = {seq_length + 1}; use a longer text or a smaller `seq_length`"
         )
     return Corpus.from_text(text, source=book)
-
-
-def write_facts(corpus: Corpus, seq_length: int, path: str | Path) -> None:
-    Path(path).write_text(json.dumps(corpus.facts(seq_length), indent=2) + "\n")

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
+from .files import atomic_write
 
 ADAGRAD_EPS = 1e-8
 PARAM_NAMES = ("U", "W", "V", "b", "c")
@@ -114,14 +115,10 @@ def update(p: Params, mem: Params, x, y, h_prev, eta: float, clip: float = 5.0):
 
 def save_model(path, p: Params, vocab: str, h=None, x0: int = 0, **meta) -> None:
     """Write parameters, vocabulary, the hidden state and next input to sample from, and metadata."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     h = np.zeros(p.m) if h is None else h
     extra = {f"meta_{k}": np.array(v) for k, v in meta.items()}
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
+    with atomic_write(path) as f:
         np.savez(f, **p.arrays(), vocab=np.array(vocab), h=h, x0=np.array(x0), **extra)
-    tmp.replace(path)
 
 
 def load_model(path):
