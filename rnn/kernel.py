@@ -116,7 +116,7 @@ class KernelState:
         return params_from_tuple(self.param_tuple())
 
     def memory(self) -> Params:
-        return Params(U=self.mUT.T.copy(), W=self.mW.copy(), V=self.mV.copy(), b=self.mb.copy(), c=self.mc.copy())
+        return params_from_tuple(self.memory_tuple())
 
     def param_tuple(self):
         return (self.UT, self.W, self.V, self.b, self.c)
@@ -129,7 +129,7 @@ class KernelState:
 
 
 def params_from_tuple(P) -> Params:
-    """A copy, in the model's layout, of parameters in the kernel's (UT, W, V, b, c)."""
+    """A copy, in the model's layout, of arrays in the kernel's (UT, W, V, b, c)."""
     UT, W, V, b, c = P
     return Params(U=UT.T.copy(), W=W.copy(), V=V.copy(), b=b.copy(), c=c.copy())
 
@@ -245,7 +245,7 @@ def _apply_update(P, M, work, eta, clip):
     """Clip + AdaGrad; U only where the sequence's characters are."""
     UT, W, V, b, c = P
     mUT, mW, mV, mb, mc = M
-    gUT, gW, gV, gb, gc, seen = work[5:]
+    H, Pr, dHo, dA, dh, gUT, gW, gV, gb, gc, seen = work
     K = V.shape[0]
     for k in range(K):
         if seen[k]:

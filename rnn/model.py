@@ -58,13 +58,18 @@ def init_params(K: int, m: int, sig: float, seed: int) -> Params:
     return Params(U=U, W=W, V=V, b=np.zeros(m), c=np.zeros(K))
 
 
+def hidden_step(p: Params, h, x: int):
+    """h_t = tanh(W h_{t-1} + U x_t + b) for one input index x."""
+    return np.tanh(p.W @ h + p.U[:, x] + p.b)
+
+
 def forward(p: Params, x, h0):
     """Hidden states H (tau+1 rows, H[0] = h0) and log-probabilities (tau x K) for inputs x."""
     tau = len(x)
     H = np.zeros((tau + 1, p.m), dtype=np.result_type(p.W, p.U, h0))
     H[0] = h0
     for t in range(tau):
-        H[t + 1] = np.tanh(p.W @ H[t] + p.U[:, x[t]] + p.b)
+        H[t + 1] = hidden_step(p, H[t], x[t])
     O = H[1:] @ p.V.T + p.c
     Z = O - O.real.max(axis=1, keepdims=True)  # a constant shift: exact for softmax, also for complex O
     log_p = Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))

@@ -39,11 +39,10 @@ def seeds_tex(summaries: list[dict], reference: dict | None = None) -> str:
     rows = [[str(s["seed"]), latex.fixed(s["end_epoch1_smooth_loss"]), latex.fixed(s["final_smooth_loss"]),
              latex.fixed(s["best_smooth_loss"]), f"{s['best_step']:,}"] for s in summaries]
     rows.append(latex.MIDRULE)
+    keys = ("end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss")
+    stats = [seed_statistics(summaries, key) for key in keys]
     for stat in ("mean", "min", "max"):
-        e1 = seed_statistics(summaries, "end_epoch1_smooth_loss")[stat]
-        fin = seed_statistics(summaries, "final_smooth_loss")[stat]
-        best = seed_statistics(summaries, "best_smooth_loss")[stat]
-        rows.append([stat, latex.fixed(e1), latex.fixed(fin), latex.fixed(best), ""])
+        rows.append([stat] + [latex.fixed(s[stat]) for s in stats] + [""])
     if reference:
         ref = reference["smooth_loss"]
         e1 = ref["end_of_epoch_1"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import UserError
-from .model import Params
+from .model import Params, hidden_step
 
 
 def next_distribution(o: np.ndarray, temperature: float = 1.0, top_p: float = 1.0) -> np.ndarray:
@@ -38,7 +38,7 @@ def synthesize(p: Params, h0, x0: int, n: int, rng: np.random.Generator,
     x = int(x0)
     out = np.empty(n, dtype=np.int32)
     for t in range(n):
-        h = np.tanh(p.W @ h + p.U[:, x] + p.b)
+        h = hidden_step(p, h, x)
         probs = next_distribution(p.V @ h + p.c, temperature, top_p)
         cdf = np.cumsum(probs)
         x = min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")), len(cdf) - 1)
