@@ -1,10 +1,12 @@
-# Shared by every stage: config validation, the targets, and how settings become CLI flags.
+# Shared by every stage: config validation, the targets, and job resources.
 import json
 import os
 import shutil
 import sys
 
 from snakemake.utils import validate
+
+from rnn.corpus import updates_per_epoch
 
 
 def config_error(message):
@@ -112,12 +114,10 @@ def _train_steps(input):
     """Update steps of one run, from the prepared corpus's facts (known when the job is ready)."""
     try:
         with open(str(input.corpus).replace(".npz", ".json")) as f:
-            n = json.load(f)["characters"]
-    except (OSError, KeyError, ValueError):
-        n = 2_000_000  # not prepared yet: assume a long novel
-    return config["epochs"] * max(
-        1, (n - config["seq_length"] - 1) // config["seq_length"] + 1
-    )
+            per_epoch = json.load(f)["updates_per_epoch"]
+    except (OSError, KeyError, ValueError):  # not prepared yet: assume a long novel
+        per_epoch = updates_per_epoch(2_000_000, config["seq_length"])
+    return config["epochs"] * per_epoch
 
 
 def train_runtime_minutes(wildcards, input, attempt):
