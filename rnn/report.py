@@ -30,7 +30,6 @@ def macros(grad: dict, corpus: dict, passage: dict, config: dict, reference: dic
         "corpusN": f"{corpus['characters']:,}",
         "corpusK": str(corpus["vocabulary"]),
         "updatesperepoch": f"{corpus['updates_per_epoch']:,}",
-        "corpussha": corpus["sha256"],
         "showseed": str(config["show_seed"]),
         "snapevery": f"{config['snapshots']['every']:,}",
         "snaplength": str(config["snapshots"]["length"]),

@@ -7,6 +7,7 @@ import sys
 from snakemake.utils import validate
 
 from rnn.corpus import updates_per_epoch
+from rnn.report import TEX_INSTALL
 
 
 def config_error(message):
@@ -102,9 +103,8 @@ def final_targets():
         targets.append("report/report.pdf")
     else:
         print(
-            "latexmk/pdflatex not found: every result and the fragments of report/report.tex are built, but not "
-            "report/report.pdf; install TeX with `sudo apt-get install --no-install-recommends "
-            "texlive-latex-base texlive-latex-recommended latexmk lmodern` and rerun",
+            "latexmk/pdflatex not found: every result and the fragments of report/report.tex "
+            f"are built, but not report/report.pdf; install TeX with `{TEX_INSTALL}` and rerun",
             file=sys.stderr,
         )
     return targets
