@@ -13,19 +13,18 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
-from .files import atomic_write
+from .files import save_npz
 
 
 def save(path, fingerprint: dict, arrays: dict, scalars: dict, records: dict) -> None:
     """arrays: named float/int arrays; scalars and records: JSON-able (counters, snapshots)."""
-    with atomic_write(path) as f:
-        np.savez(
-            f,
-            fingerprint=np.array(json.dumps(fingerprint, sort_keys=True)),
-            scalars=np.array(json.dumps(scalars)),
-            records=np.array(json.dumps(records)),
-            **{f"a_{k}": v for k, v in arrays.items()},
-        )
+    save_npz(
+        path,
+        fingerprint=np.array(json.dumps(fingerprint, sort_keys=True)),
+        scalars=np.array(json.dumps(scalars)),
+        records=np.array(json.dumps(records)),
+        **{f"a_{k}": v for k, v in arrays.items()},
+    )
 
 
 def load(path, fingerprint: dict):

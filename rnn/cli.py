@@ -14,16 +14,8 @@ from pathlib import Path
 from .errors import UserError
 
 
-def _write(path, text: str) -> None:
-    """Write a text file whole or not at all."""
-    from .files import atomic_write
-
-    with atomic_write(path, "w") as f:
-        f.write(text)
-
-
-def _json(path, obj) -> None:
-    _write(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+from .files import write_json as _json
+from .files import write_text as _write
 
 
 def _reference(path) -> dict | None:
@@ -161,8 +153,8 @@ def cmd_provenance(a):
 
     config = json.loads(a.config)
     facts = json.loads(Path(a.corpus_facts).read_text())
-    runs = {s["seed"]: {"seconds": s["seconds"], "steps_per_second": s["steps_per_second"]}
-            for s in load_summaries(a.runs)}
+    runs = {s["seed"]: json.loads((Path(d) / "timing.json").read_text())
+            for s, d in zip(load_summaries(a.runs), a.runs)}
     bench = {}
     for path in map(Path, a.benchmarks):
         lines = path.read_text().splitlines()

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
-from .files import atomic_write
+from .files import save_npz
 
 BUILTIN_PREFIX = "builtin:"
 BUILTIN_CORPORA = ("python-reference",)
@@ -72,14 +72,8 @@ class Corpus:
 
     def save(self, path: str | Path) -> None:
         """Write ids, vocabulary, source and checksum as one .npz (no pickle), whole or not at all."""
-        with atomic_write(path) as f:
-            np.savez(
-                f,
-                ids=self.ids,
-                vocab=np.array(self.vocab),
-                source=np.array(self.source),
-                sha256=np.array(self.sha256),
-            )
+        save_npz(path, ids=self.ids, vocab=np.array(self.vocab), source=np.array(self.source),
+                 sha256=np.array(self.sha256))
 
     @classmethod
     def load(cls, path: str | Path) -> "Corpus":

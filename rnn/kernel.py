@@ -26,6 +26,7 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 from .model import ADAGRAD_EPS, Params
+from .products import accumulate, matvec_acc
 
 JIT = dict(cache=True, error_model="numpy", nogil=True)
 
@@ -87,6 +88,49 @@ def fast_tanh(x):
     return small if ax < 0.625 else (large if x >= 0.0 else -large)
 
 
+@intrinsic
+def _float_as_bits(typingctx, x):
+    """Reinterpret a float64's bits as an int64 (exponent and mantissa without a libm call)."""
+    if isinstance(x, types.Float) and x.bitwidth == 64:
+
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.IntType(64))
+
+        return types.int64(x), codegen
+    return None
+
+
+_LN2_HI_LOG = 6.93147180369123816490e-01  # ln 2 = hi + lo, hi with trailing zero bits (fdlibm's)
+_LN2_LO_LOG = 1.90821492927058770002e-10
+
+
+@njit(inline="always", **JIT)
+def fast_log(x):
+    """log(x) for a positive normal x: x = 2^k f with f in [sqrt(1/2), sqrt(2)),
+    log f = 2 atanh(z), z = (f - 1) / (f + 1), |z| < 0.172, by its series to z^23 (truncation < 1e-18)."""
+    bits = _float_as_bits(x)
+    k = ((bits >> 52) & 0x7FF) - 1023
+    f = _bits_as_float((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000)  # in [1, 2)
+    if f > 1.4142135623730951:
+        f = f * 0.5
+        k += 1
+    z = (f - 1.0) / (f + 1.0)
+    w = z * z
+    s = 1.0 / 23.0
+    s = s * w + 1.0 / 21.0
+    s = s * w + 1.0 / 19.0
+    s = s * w + 1.0 / 17.0
+    s = s * w + 1.0 / 15.0
+    s = s * w + 1.0 / 13.0
+    s = s * w + 1.0 / 11.0
+    s = s * w + 1.0 / 9.0
+    s = s * w + 1.0 / 7.0
+    s = s * w + 1.0 / 5.0
+    s = s * w + 1.0 / 3.0
+    dk = float(k)
+    return dk * _LN2_HI_LOG + (2.0 * z + (2.0 * z * w * s + dk * _LN2_LO_LOG))
+
+
 # --- the state the kernel works on --------------------------------------------------------------
 @dataclass
 class KernelState:
@@ -138,16 +182,17 @@ def workspace(K: int, m: int, tau: int):
     """Scratch arrays for one update step, allocated once per training run."""
     return (
         np.zeros((tau + 1, m)),  # H: hidden states, H[0] = h_prev
-        np.zeros((tau, K)),  # P: probabilities, then dO
+        np.zeros((tau, K)),  # P: logits, then probabilities, then dO
         np.zeros((tau, m)),  # dHo: dO V
         np.zeros((tau, m)),  # dA
-        np.zeros(m),  # dh: W^T da
         np.zeros((K, m)),  # gUT (rows of the sequence's characters only)
         np.zeros((m, m)),  # gW
         np.zeros((K, m)),  # gV
         np.zeros(m),  # gb
         np.zeros(K),  # gc
         np.zeros(K, dtype=np.uint8),  # which characters occur in the sequence
+        np.zeros((m, m)),  # WT = W^T, for the forward products
+        np.zeros((m, K)),  # VT = V^T
     )
 
 
@@ -163,30 +208,52 @@ def _adagrad(theta, mem, grad, eta, clip):
 
 
 @njit(**JIT)
-def _loss_and_gradients(book, e, tau, h, P, work):
-    """Forward and back-propagation on the sequence at position e from h_prev = h, into work."""
+def _transpose(dst, src):
+    """dst = src^T, element by element (a copy: no arithmetic)."""
+    rows, cols = src.shape
+    for i0 in range(0, rows, 8):  # 8 x 8 blocks, so that reads and writes both stay in cache lines
+        for j0 in range(0, cols, 8):
+            for i in range(i0, min(i0 + 8, rows)):
+                for j in range(j0, min(j0 + 8, cols)):
+                    dst[j, i] = src[i, j]
+
+
+@njit(**JIT)
+def _refresh_transposes(P, work):
+    """WT and VT from W and V: the forward pass reads W and V by columns."""
+    _transpose(work[10], P[1])
+    _transpose(work[11], P[2])
+
+
+@njit(**JIT)
+def _forward(book, e, tau, h, P, work):
+    """The loss of the sequence at position e from h_prev = h; leaves H and the probabilities in work.
+
+    Every sum runs in a fixed order (`products`), and exp, tanh and log are this module's own, so
+    the result has the same bits on any CPU."""
     UT, W, V, b, c = P
-    H, Pr, dHo, dA, dh, gUT, gW, gV, gb, gc, seen = work
+    H, Pr, dHo, dA, gUT, gW, gV, gb, gc, seen, WT, VT = work
     m = W.shape[0]
     K = V.shape[0]
 
-    # forward: a_t = W h_{t-1} + U x_t + b, h_t = tanh(a_t)
+    # a_t = (U x_t + b) + W h_{t-1}, h_t = tanh(a_t)
     H[0, :] = h
     for t in range(tau):
         a = H[t + 1]
-        np.dot(W, H[t], a)
         u = UT[book[e + t]]
         for i in range(m):
-            a[i] = fast_tanh(a[i] + u[i] + b[i])
+            a[i] = u[i] + b[i]
+        matvec_acc(a, H[t], WT)
+        for i in range(m):
+            a[i] = fast_tanh(a[i])
 
-    # o_t = V h_t + c, p_t = softmax(o_t), loss = -sum_t log p_t[y_t]
-    Hs = H[1:]
-    np.dot(Hs, V.T, Pr)
+    # o_t = c + V h_t, p_t = softmax(o_t), loss = -sum_t log p_t[y_t]
+    for t in range(tau):
+        Pr[t, :] = c
+    accumulate(Pr.reshape(-1), 0, K, H.reshape(-1), m, m, 1, VT.reshape(-1), 0, K, tau, K, m)
     loss = 0.0
     for t in range(tau):
         o = Pr[t]
-        for k in range(K):
-            o[k] += c[k]
         mx = o[0]
         for k in range(1, K):
             mx = max(mx, o[k])
@@ -200,12 +267,27 @@ def _loss_and_gradients(book, e, tau, h, P, work):
         inv = 1.0 / s
         for k in range(K):
             o[k] *= inv
-        loss += np.log(s) - (oy - mx)
-        o[yt] -= 1.0  # Pr becomes dL/do
+        loss += fast_log(s) - (oy - mx)
+    return loss
 
-    # back-propagation through time
-    np.dot(Pr.T, Hs, gV)
-    np.dot(Pr, V, dHo)
+
+@njit(**JIT)
+def _loss_and_gradients(book, e, tau, h, P, work):
+    """Forward and back-propagation on the sequence at position e from h_prev = h, into work."""
+    UT, W, V, b, c = P
+    H, Pr, dHo, dA, gUT, gW, gV, gb, gc, seen, WT, VT = work
+    m = W.shape[0]
+    K = V.shape[0]
+    loss = _forward(book, e, tau, h, P, work)
+    for t in range(tau):
+        Pr[t, book[e + t + 1]] -= 1.0  # Pr becomes dL/do
+
+    # back-propagation through time; every product in a fixed order
+    Prf, Hf = Pr.reshape(-1), H.reshape(-1)
+    gV[...] = 0.0
+    accumulate(gV.reshape(-1), 0, m, Prf, 0, 1, K, Hf, m, m, K, m, tau)  # gV = dO^T H
+    dHo[...] = 0.0
+    accumulate(dHo.reshape(-1), 0, m, Prf, 0, K, 1, V.reshape(-1), 0, m, tau, m, K)  # dO V
     for k in range(K):
         gc[k] = 0.0
     for t in range(tau):
@@ -214,14 +296,13 @@ def _loss_and_gradients(book, e, tau, h, P, work):
     for t in range(tau - 1, -1, -1):
         da = dA[t]
         ht = H[t + 1]
+        da[:] = dHo[t]
         if t < tau - 1:
-            np.dot(W.T, dA[t + 1], dh)  # W^T da_{t+1}
-            for j in range(m):
-                da[j] = (dHo[t, j] + dh[j]) * (1.0 - ht[j] * ht[j])
-        else:
-            for j in range(m):
-                da[j] = dHo[t, j] * (1.0 - ht[j] * ht[j])
-    np.dot(dA.T, H[:tau], gW)
+            matvec_acc(da, dA[t + 1], W)  # + W^T da_{t+1}
+        for j in range(m):
+            da[j] = da[j] * (1.0 - ht[j] * ht[j])
+    gW[...] = 0.0
+    accumulate(gW.reshape(-1), 0, m, dA.reshape(-1), 0, 1, m, Hf, 0, m, m, m, tau)  # dA^T H
     for j in range(m):
         gb[j] = 0.0
     for t in range(tau):
@@ -245,7 +326,7 @@ def _apply_update(P, M, work, eta, clip):
     """Clip + AdaGrad; U only where the sequence's characters are."""
     UT, W, V, b, c = P
     mUT, mW, mV, mb, mc = M
-    H, Pr, dHo, dA, dh, gUT, gW, gV, gb, gc, seen = work
+    H, Pr, dHo, dA, gUT, gW, gV, gb, gc, seen, WT, VT = work
     K = V.shape[0]
     for k in range(K):
         if seen[k]:
@@ -256,6 +337,7 @@ def _apply_update(P, M, work, eta, clip):
     _adagrad(V.reshape(-1), mV.reshape(-1), gV.reshape(-1), eta, clip)
     _adagrad(b, mb, gb, eta, clip)
     _adagrad(c, mc, gc, eta, clip)
+    _refresh_transposes(P, work)
 
 
 @njit(**JIT)
@@ -263,6 +345,7 @@ def update_step(book, e, tau, h, P, M, work, eta, clip):
     """One SPEC update on the sequence at position e, in place; h (h_prev) becomes the last hidden state.
 
     Returns the sequence's loss, computed with the parameters before the update."""
+    _refresh_transposes(P, work)
     loss = _loss_and_gradients(book, e, tau, h, P, work)
     _apply_update(P, M, work, eta, clip)
     h[:] = work[0][tau]
@@ -291,6 +374,7 @@ def run_updates(book, e, h, P, M, work, eta, clip, tau, n_steps, step, smooth,
     the next update changes the parameters), not at every improving step. Stops before updating
     on a non-finite loss. Returns (updates done, e, smooth)."""
     N = book.shape[0]
+    _refresh_transposes(P, work)
     pending = False
     done = n_steps
     for s in range(n_steps):

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
-from .files import atomic_write
+from .files import save_npz
 
 ADAGRAD_EPS = 1e-8
 PARAM_NAMES = ("U", "W", "V", "b", "c")
@@ -122,8 +122,7 @@ def save_model(path, p: Params, vocab: str, h=None, x0: int = 0, **meta) -> None
     """Write parameters, vocabulary, the hidden state and next input to sample from, and metadata."""
     h = np.zeros(p.m) if h is None else h
     extra = {f"meta_{k}": np.array(v) for k, v in meta.items()}
-    with atomic_write(path) as f:
-        np.savez(f, **p.arrays(), vocab=np.array(vocab), h=h, x0=np.array(x0), **extra)
+    save_npz(path, **p.arrays(), vocab=np.array(vocab), h=h, x0=np.array(x0), **extra)
 
 
 def load_model(path):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import latex
 from .errors import UserError
+from .files import write_text
 
 TEX_INSTALL = ("sudo apt-get install --no-install-recommends texlive-latex-base "
                "texlive-latex-recommended latexmk lmodern")
@@ -91,9 +92,9 @@ def write_fragments(results_dir, out_dir, reference: dict | None) -> None:
     grad = _load(res / "gradcheck.json")
     passage = _load(res / "best_passage.json")
     bench = _load(res / "bench.json") if (res / "bench.json").exists() else None
-    (out / "macros.tex").write_text(macros(grad, prov["corpus"], passage, prov["config"], reference))
-    (out / "settings.tex").write_text(settings_table(prov["config"]))
-    (out / "reproduction.tex").write_text(reproduction_table(prov, bench))
+    write_text(out / "macros.tex", macros(grad, prov["corpus"], passage, prov["config"], reference))
+    write_text(out / "settings.tex", settings_table(prov["config"]))
+    write_text(out / "reproduction.tex", reproduction_table(prov, bench))
 
 
 def build_pdf(tex, out_pdf, build_dir="report/build") -> None:

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import latex
 from .errors import UserError
+from .files import atomic_write
 from .model import load_model
 from .sample import synthesize
 
@@ -21,7 +22,7 @@ def load_summaries(run_dirs) -> list[dict]:
 def write_metrics(summaries: list[dict], path) -> None:
     """One row per seed with every scalar summary field: a plain-file experiment tracker."""
     fields = [k for k, v in summaries[0].items() if not isinstance(v, (list, dict))]
-    with open(path, "w", newline="") as f:
+    with atomic_write(path, "w") as f:
         writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for s in summaries:

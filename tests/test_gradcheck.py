@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rnn import gradcheck
+from rnn import gradcheck, model
 
 
 def test_relative_error_formula():
@@ -17,21 +17,34 @@ def test_small_model_both_methods(small_corpus):
         assert errs["finite_difference"] < 1e-5, name
 
 
-def test_a_wrong_gradient_is_caught(small_corpus, monkeypatch):
-    """The check can fail: perturb the analytic W gradient and watch its error jump."""
-    from rnn import model
-
-    real = model.backward
-
-    def broken(*args):
-        g = real(*args)
-        g.W[0, 0] *= 1.01
-        return g
-
-    monkeypatch.setattr(model, "backward", broken)
-    table = gradcheck.check(small_corpus.ids, small_corpus.K, m=5, sig=0.1, seq_length=25, seed=3,
-                            methods=("complex_step",))
+def test_a_wrong_gradient_is_caught(small_corpus):
+    """The check can fail: perturb one entry of the analytic W gradient and watch its error jump."""
+    p = model.init_params(small_corpus.K, 5, 0.1, 3)
+    book, h0 = small_corpus.ids[:26], np.zeros(5)
+    analytic = gradcheck.analytic_gradients(p, book, h0)
+    numerical = {"complex_step": gradcheck.numerical_gradients(p, book, h0, "complex_step")}
+    analytic.W[0, 0] *= 1.01
+    table = gradcheck.max_errors(analytic, numerical)
     assert table["W"]["complex_step"] > 1e-3 and table["V"]["complex_step"] < 1e-12
+
+
+@pytest.mark.parametrize("m,sig", [(5, 0.1), (9, 0.5)])
+def test_kernel_gradients_and_dual_numbers_equal_the_reference(small_corpus, m, sig):
+    """Back-propagation in the kernel against model.backward; dual numbers against model.py's
+    complex-number forward pass at h = 1e-30 (an independent route to the same derivative)."""
+    p = model.init_params(small_corpus.K, m, sig, 7)
+    book, h0 = small_corpus.ids[40:66], np.tanh(np.linspace(-1, 1, m))
+    want = model.gradients(p, book[:-1], book[1:], h0)[1]
+    got = gradcheck.analytic_gradients(p, book, h0)
+    dual = gradcheck.numerical_gradients(p, book, h0, "complex_step")
+    for name in model.PARAM_NAMES:
+        w = getattr(want, name)
+        assert np.abs(getattr(got, name) - w).max() <= 1e-13 * np.abs(w).max(), name
+    for name, idx in (("W", (2, 3)), ("U", (1, int(book[4]))), ("V", (5, 1)), ("b", (4,)), ("c", (int(book[9]),))):
+        q = model.Params(**{k: v.astype(np.complex128) for k, v in p.arrays().items()})
+        getattr(q, name)[idx] += 1e-30j
+        cs = model.loss(q, book[:-1], book[1:], h0).imag / 1e-30
+        assert abs(getattr(dual, name)[idx] - cs) <= 1e-13 * max(abs(cs), 1e-300), name
 
 
 @pytest.mark.slow

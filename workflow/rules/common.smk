@@ -69,6 +69,7 @@ RUN_FILES = [
     "snapshots.json",
     "model_best.npz",
     "model_final.npz",
+    "timing.json",
 ]
 HAVE_TEX = shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
 REFERENCE = "report/reference.yaml"
