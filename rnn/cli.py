@@ -32,10 +32,10 @@ def _reference(path) -> dict | None:
 def cmd_prepare(a):
     from . import corpus
 
-    c = corpus.load(a.book, a.seq_length)
+    c = corpus.load(a.book or corpus.DEFAULT_BOOK, a.seq_length)
     c.save(a.out)
     _json(a.facts, c.facts(a.seq_length))
-    print(f"{a.book}: {c.N:,} characters, K = {c.K}, sha256 {c.sha256[:12]}")
+    print(f"{c.source}: {c.N:,} characters, K = {c.K}, sha256 {c.sha256[:12]}")
 
 
 def cmd_gradcheck(a):
@@ -54,7 +54,7 @@ def cmd_gradcheck(a):
               "settings": {"m": a.m, "sig": a.sig, "seq_length": a.seq_length, "seed": a.seed, "h": a.h,
                            "eps": a.eps, "methods": methods, "h0": "zeros",
                            "sequence": "first seq_length characters; targets shifted by one",
-                           "complex_step_h": gradcheck.COMPLEX_STEP_H}}
+                           "complex_step": "forward-mode dual numbers: Im L(theta + ih)/h in the limit h -> 0"}}
     _json(a.out, result)
     ref = _reference(a.reference)
     _write(a.table, latex.table1(result, ref["gradient_check"]["max_relative_error"] if ref else None))
@@ -164,6 +164,12 @@ def cmd_provenance(a):
     _json(a.out, provenance.record(config=config, corpus=facts, runs=runs, stage_seconds=bench))
 
 
+def cmd_checksums(a):
+    from .provenance import checksums
+
+    _write(a.out, checksums(a.files))
+
+
 def cmd_report(a):
     from . import report
 
@@ -186,7 +192,7 @@ def parser() -> argparse.ArgumentParser:
         return p
 
     p = command("prepare", cmd_prepare, "read a book (a path or builtin:NAME) and save it encoded")
-    p.add_argument("--book", default="builtin:python-reference")
+    p.add_argument("--book", help="a UTF-8 text file or builtin:NAME (default: the built-in prose)")
     p.add_argument("--seq-length", type=int, default=25)
     p.add_argument("--out", required=True, help="encoded corpus (.npz)")
     p.add_argument("--facts", required=True, help="corpus facts (.json)")
@@ -265,6 +271,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus-facts", required=True)
     p.add_argument("--runs", nargs="*", default=[])
     p.add_argument("--benchmarks", nargs="*", default=[])
+    p.add_argument("--out", required=True)
+
+    p = command("checksums", cmd_checksums, "sha256sum-format checksums of result files")
+    p.add_argument("files", nargs="+")
     p.add_argument("--out", required=True)
 
     p = command("report", cmd_report, "the report's generated fragments from results/")

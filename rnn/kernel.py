@@ -26,10 +26,7 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 from .model import ADAGRAD_EPS, Params
-from .products import accumulate, matvec_acc
-
-JIT = dict(cache=True, error_model="numpy", nogil=True)
-
+from .products import JIT, accumulate, matvec_acc
 
 # --- branch-free exp and tanh -------------------------------------------------------------------
 @intrinsic

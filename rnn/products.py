@@ -24,7 +24,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-JIT = dict(cache=True, error_model="numpy", nogil=True)
+JIT = dict(cache=True, error_model="numpy", nogil=True)  # no fastmath, ever: it would reorder sums
 
 
 def _make_tile(R: int, widths: tuple[int, ...]):

@@ -1,14 +1,16 @@
-"""What made a result: configuration, corpus checksum, package versions, git commit, machine."""
+"""What made a result: configuration, corpus checksum, package versions, git commit, machine;
+and the checksums of the results themselves, which hold none of those and so repeat exactly."""
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import importlib.metadata
 import os
 import platform
 import subprocess
 
-PACKAGES = ("numpy", "numba", "llvmlite", "matplotlib", "PyYAML", "snakemake", "scipy")
+PACKAGES = ("numpy", "numba", "llvmlite", "matplotlib", "PyYAML", "snakemake")
 
 
 def versions() -> dict:
@@ -55,3 +57,21 @@ def machine() -> dict:
 def record(**extra) -> dict:
     now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     return {"created": now, "versions": versions(), "git": git_commit(), "machine": machine(), **extra}
+
+
+def sha256_file(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def checksums(paths) -> str:
+    """`sha256sum` lines for the result files, sorted by path (check them with `sha256sum -c`)."""
+    return "".join(f"{sha256_file(p)}  {p}\n" for p in sorted(map(str, paths)))
+
+
+def fingerprint(checksums_file) -> str:
+    """A short name for a whole set of results: the first 12 hex digits of its checksum file's sha256."""
+    return sha256_file(checksums_file)[:12]

@@ -14,6 +14,7 @@ from pathlib import Path
 from . import latex
 from .errors import UserError
 from .files import write_text
+from .provenance import fingerprint
 
 TEX_INSTALL = ("sudo apt-get install --no-install-recommends texlive-latex-base "
                "texlive-latex-recommended latexmk lmodern")
@@ -36,7 +37,6 @@ def macros(grad: dict, corpus: dict, passage: dict, config: dict, reference: dic
         "snaplength": str(config["snapshots"]["length"]),
         "gcm": str(s["m"]), "gcsig": str(s["sig"]), "gch": latex.sci(s["h"], 0),
         "gceps": latex.sci(s["eps"], 0), "gcseq": str(s["seq_length"]), "gcseed": str(s["seed"]),
-        "gccs": latex.sci(s["complex_step_h"], 0),
         "passageloss": f"{passage['smooth_loss']:.2f}", "passageseed": str(passage["seed"]),
         "passagestep": f"{passage['step']:,}",
         "seedbest": latex.fixed(reference["smooth_loss"]["best_model"]) if reference else "--",
@@ -62,9 +62,11 @@ def _commit(git: dict) -> str:
     return r"\texttt{" + git["commit"] + "}" + (" (with uncommitted changes)" if git.get("dirty") else "")
 
 
-def reproduction_table(prov: dict, bench: dict | None) -> str:
+def reproduction_table(prov: dict, bench: dict | None, results_fingerprint: str) -> str:
     c = prov["corpus"]
     rows = [
+        ["Results fingerprint", r"\texttt{" + results_fingerprint + "} (sha256 of \\texttt{results/checksums.sha256}, "
+         "first 12 digits: the same on any machine for the same settings and text)"],
         ["Corpus", latex.escape(c["source"])],
         ["Characters $N$, vocabulary $K$", f"{c['characters']:,}, {c['vocabulary']}"],
         ["Update steps per epoch", f"{c['updates_per_epoch']:,}"],
@@ -94,7 +96,7 @@ def write_fragments(results_dir, out_dir, reference: dict | None) -> None:
     bench = _load(res / "bench.json") if (res / "bench.json").exists() else None
     write_text(out / "macros.tex", macros(grad, prov["corpus"], passage, prov["config"], reference))
     write_text(out / "settings.tex", settings_table(prov["config"]))
-    write_text(out / "reproduction.tex", reproduction_table(prov, bench))
+    write_text(out / "reproduction.tex", reproduction_table(prov, bench, fingerprint(res / "checksums.sha256")))
 
 
 def build_pdf(tex, out_pdf, build_dir="report/build") -> None:

@@ -37,7 +37,7 @@ def small_text():
     """A ~12,000-character English text with many kinds of characters (not the copyrighted novel)."""
     from rnn.corpus import builtin_text
 
-    return builtin_text("python-reference")[:12000]
+    return builtin_text("prose")[:12000]
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import pytest
 from rnn import corpus
 from rnn.errors import UserError
 
-from .conftest import run_rnn
+from .conftest import ROOT, run_rnn
 
 
 def test_vocabulary_sorted_and_round_trip(small_text):
@@ -33,10 +33,13 @@ def test_crlf_cr_and_lf_copies_give_the_same_corpus(tmp_path):
     assert all(np.array_equal(cs[0].ids, c.ids) and c.vocab == cs[0].vocab for c in cs)
 
 
-def test_builtin_corpus_is_the_python_reference():
-    c = corpus.load("builtin:python-reference")
-    assert 400_000 < c.N < 600_000 and 80 < c.K < 150
-    assert "lambda" in c.text
+def test_builtin_corpus_is_the_generated_prose_the_readme_describes():
+    from rnn import prose
+
+    c = corpus.load(corpus.DEFAULT_BOOK)
+    assert c.text == prose.generate()
+    readme = (ROOT / "README.md").read_text()
+    assert f"N = {c.N:,}" in readme and f"K = {c.K}" in readme and c.sha256 in readme
 
 
 def test_save_load_round_trip_and_damage(tmp_path, small_corpus):

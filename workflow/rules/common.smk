@@ -6,6 +6,7 @@ import sys
 
 from snakemake.utils import validate
 
+from rnn.code import sources
 from rnn.corpus import updates_per_epoch
 from rnn.report import TEX_INSTALL
 
@@ -71,6 +72,25 @@ RUN_FILES = [
     "model_final.npz",
     "timing.json",
 ]
+# Every numeric result, in results/checksums.sha256: none records time, versions or the machine.
+CHECKSUMMED = [
+    "results/corpus.npz",
+    "results/corpus.json",
+    "results/gradcheck.json",
+    "results/table1.tex",
+    *(
+        f"results/runs/seed{s}/{name}"
+        for s in SEEDS
+        for name in RUN_FILES
+        if name != "timing.json"
+    ),
+    "results/metrics.csv",
+    "results/seeds.tex",
+    "results/snapshots.tex",
+    "results/best_passage.txt",
+    "results/best_passage.json",
+    "results/best_passage.tex",
+]
 HAVE_TEX = shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
 REFERENCE = "report/reference.yaml"
 
@@ -98,6 +118,7 @@ def final_targets():
         "results/snapshots.tex",
         "results/best_passage.txt",
         "results/provenance.json",
+        "results/checksums.sha256",
         "results/tex/reproduction.tex",
     ]
     if HAVE_TEX:

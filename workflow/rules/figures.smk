@@ -3,6 +3,7 @@ rule metrics:
     input:
         summaries,
         reference=REFERENCE,
+        code=sources("metrics"),
     output:
         csv=report(
             "results/metrics.csv", caption="../report/metrics.rst", category="Runs"
@@ -25,6 +26,7 @@ rule figures:
     input:
         summaries,
         losses=expand("results/runs/seed{seed}/losses.npz", seed=SEEDS),
+        code=sources("figures"),
     output:
         report(
             expand(

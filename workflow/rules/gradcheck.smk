@@ -3,6 +3,7 @@ rule gradcheck:
     input:
         corpus="results/corpus.npz",
         reference=REFERENCE,
+        code=sources("gradcheck"),
     output:
         json="results/gradcheck.json",
         table=report(

@@ -2,6 +2,7 @@ rule prepare:
     """Read the book (UTF-8, universal newlines), build the sorted vocabulary, encode it."""
     input:
         book_input,
+        code=sources("prepare"),
     output:
         corpus="results/corpus.npz",
         facts="results/corpus.json",

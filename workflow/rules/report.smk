@@ -5,6 +5,7 @@ rule provenance:
         summaries=summaries,
         benchmarks=["benchmarks/gradcheck.tsv"]
         + expand("benchmarks/train/seed{seed}.tsv", seed=SEEDS),
+        code=sources("provenance"),
     output:
         "results/provenance.json",
     log:
@@ -20,6 +21,24 @@ rule provenance:
         " --runs {params.runs} --benchmarks {input.benchmarks} --out {output} > {log} 2>&1"
 
 
+rule checksums:
+    """sha256sum lines of every numeric result: equal files on any machine (tests/golden/)."""
+    input:
+        CHECKSUMMED,
+        code=sources("checksums"),
+    output:
+        "results/checksums.sha256",
+    log:
+        "logs/checksums.log",
+    localrule: True
+    conda:
+        "../envs/rnn.yaml"
+    params:
+        files=CHECKSUMMED,
+    shell:
+        "python -m rnn checksums {params.files} --out {output} > {log} 2>&1"
+
+
 rule report_fragments:
     """The numbers the hand-written report/report.tex \\input's: settings, macros, reproduction."""
     input:
@@ -27,7 +46,9 @@ rule report_fragments:
         "results/gradcheck.json",
         "results/best_passage.json",
         "results/bench.json",
+        "results/checksums.sha256",
         reference=REFERENCE,
+        code=sources("report"),
     output:
         "results/tex/macros.tex",
         "results/tex/settings.tex",
@@ -59,6 +80,7 @@ rule report_pdf:
             "results/figures/{name}.pdf",
             name=["fig1a_smooth_loss", "fig1b_smooth_loss_every", "fig_all_seeds"],
         ),
+        code=sources("pdf"),
     output:
         "report/report.pdf",
     log:

@@ -2,6 +2,7 @@ rule snapshots:
     """The shown run's text snapshots (before the first update, then every 10,000) as LaTeX."""
     input:
         f"results/runs/seed{config['show_seed']}/snapshots.json",
+        code=sources("snapshots"),
     output:
         report(
             "results/snapshots.tex",
@@ -25,6 +26,7 @@ rule best_passage:
         summaries,
         models=expand("results/runs/seed{seed}/model_best.npz", seed=SEEDS),
         corpus="results/corpus.npz",
+        code=sources("passage"),
     output:
         txt=report(
             "results/best_passage.txt",

@@ -2,6 +2,7 @@ rule train:
     """One training run per seed (the unit of parallelism); resumes from its checkpoint."""
     input:
         corpus="results/corpus.npz",
+        code=sources("train"),
     output:
         expand("results/runs/seed{{seed}}/{name}", name=RUN_FILES),
     log:
@@ -38,6 +39,8 @@ rule train:
 
 rule bench:
     """Microseconds per update step: naive baseline, reference and compiled kernel, side by side."""
+    input:
+        code=sources("bench"),
     output:
         "results/bench.json",
     log:
