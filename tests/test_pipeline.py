@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from .conftest import ROOT, TINY_CONFIG, copy_workflow
+from .golden import assert_matches_golden
 
 pytestmark = pytest.mark.slow
 HAVE_TEX = shutil.which("latexmk") is not None
@@ -99,6 +100,23 @@ def test_report_pdf_has_the_results(tiny):
     passage = (tiny / "results/best_passage.txt").read_text()
     for sample in (first, passage):
         assert re.sub(r"[\s\\-]+", "", sample) in flat
+
+
+def test_tiny_run_reproduces_its_golden_checksums(tiny):
+    """Every numeric result of the tiny run, byte for byte, as committed in tests/golden/tiny.sha256."""
+    lines = (tiny / "results/checksums.sha256").read_text().splitlines()
+    assert len(lines) == 4 + 2 * 5 + 6  # corpus, gradient check, 5 files per seed, tables and passage
+    for line in lines:
+        digest, path = line.split("  ", 1)
+        assert hashlib.sha256((tiny / path).read_bytes()).hexdigest() == digest, path
+    assert_matches_golden(tiny / "results/checksums.sha256", "tiny")
+
+
+def test_default_pipeline_reproduces_its_golden_checksums(tmp_path):
+    """The whole default pipeline (built-in prose, 5 seeds x 10 epochs): tests/golden/default.sha256."""
+    d = copy_workflow(tmp_path)
+    snakemake(d, "results/checksums.sha256", timeout=3000)
+    assert_matches_golden(d / "results/checksums.sha256", "default")
 
 
 def test_noop_rerun(tiny):

@@ -1,0 +1,84 @@
+"""Code-aware reruns through the real `snakemake -n`: an edit to a module replans exactly the jobs
+whose command runs it; a `touch` plans nothing (Snakemake compares small inputs by checksum)."""
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from .conftest import ROOT, TINY_CONFIG, copy_workflow
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory, small_text):
+    """The tiny pipeline, run once, with its own copy of the rnn package (found first on PYTHONPATH),
+    so that the tests can edit the code without touching the repository."""
+    d = copy_workflow(tmp_path_factory.mktemp("code"))
+    shutil.copytree(ROOT / "rnn", d / "rnn", ignore=shutil.ignore_patterns("__pycache__"))
+    (d / "book.txt").write_text(small_text[:6000])
+    (d / "tiny.yaml").write_text(TINY_CONFIG.format(book="book.txt"))
+    _snakemake(d)
+    return d
+
+
+def _snakemake(d, *args):
+    env = {**os.environ, "PYTHONPATH": str(d)}
+    proc = subprocess.run(["snakemake", "--cores", "2", "--configfile", "tiny.yaml", *args], cwd=d, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
+
+
+def _planned(d) -> dict[str, int]:
+    """Job counts of a dry run (empty when nothing is to be done)."""
+    out = _snakemake(d, "-n")
+    if "Nothing to be done" in out:
+        return {}
+    table = out.split("Job stats:")[1].split("total")[0]
+    return {name: int(n) for name, n in re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M) if name != "job"}
+
+
+def _edit(path, change):
+    """Apply `change` to a file's text; returns its original bytes, for the caller to put back."""
+    original = path.read_bytes()
+    path.write_text(change(original.decode()))
+    return original
+
+
+def test_the_package_copy_is_what_runs(workdir):
+    assert (workdir / "rnn" / "__pycache__").is_dir()  # numba's cache of the copy: the copy ran
+
+
+def test_touch_plans_nothing(workdir):
+    for name in ("kernel.py", "figures.py", "cli.py"):
+        os.utime(workdir / "rnn" / name)
+    assert _planned(workdir) == {}
+
+
+def test_editing_the_kernel_replans_training_and_what_follows(workdir):
+    path = workdir / "rnn" / "kernel.py"
+    original = _edit(path, lambda s: s + "\n# an edit\n")
+    try:
+        planned = _planned(workdir)
+    finally:
+        path.write_bytes(original)
+    assert planned.get("train") == 2 and planned.get("gradcheck") == 1 and planned.get("best_passage") == 1
+    assert "prepare" not in planned and "checksums" in planned
+    assert _planned(workdir) == {}  # the same bytes again: nothing to do
+
+
+def test_editing_the_figures_replans_figures_and_the_pdf_only(workdir):
+    path = workdir / "rnn" / "figures.py"
+    original = _edit(path, lambda s: s + "\n# an edit\n")
+    try:
+        planned = _planned(workdir)
+    finally:
+        path.write_bytes(original)
+    assert planned.get("figures") == 1
+    assert not {"train", "prepare", "gradcheck", "metrics", "best_passage"} & set(planned), planned
+    if shutil.which("latexmk"):
+        assert planned.get("report_pdf") == 1
