@@ -206,13 +206,12 @@ def _adagrad(theta, mem, grad, eta, clip):
 
 @njit(**JIT)
 def _transpose(dst, src):
-    """dst = src^T, element by element (a copy: no arithmetic)."""
+    """dst = src^T (a copy: no arithmetic); one column of src per contiguous row of dst."""
     rows, cols = src.shape
-    for i0 in range(0, rows, 8):  # 8 x 8 blocks, so that reads and writes both stay in cache lines
-        for j0 in range(0, cols, 8):
-            for i in range(i0, min(i0 + 8, rows)):
-                for j in range(j0, min(j0 + 8, cols)):
-                    dst[j, i] = src[i, j]
+    s, d = src.reshape(-1), dst.reshape(-1)
+    for j in range(cols):
+        for i in range(rows):
+            d[j * rows + i] = s[i * cols + j]
 
 
 @njit(**JIT)
