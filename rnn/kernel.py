@@ -239,7 +239,7 @@ def _forward(book, e, tau, h, P, work):
         u = UT[book[e + t]]
         for i in range(m):
             a[i] = u[i] + b[i]
-        matvec_acc(a, H[t], WT)
+        matvec_acc(a, H[t], WT, t % 2 == 1)  # alternate strip order: part of WT stays in L1
         for i in range(m):
             a[i] = fast_tanh(a[i])
 
@@ -294,7 +294,7 @@ def _loss_and_gradients(book, e, tau, h, P, work):
         ht = H[t + 1]
         da[:] = dHo[t]
         if t < tau - 1:
-            matvec_acc(da, dA[t + 1], W)  # + W^T da_{t+1}
+            matvec_acc(da, dA[t + 1], W, t % 2 == 1)  # + W^T da_{t+1}
         for j in range(m):
             da[j] = da[j] * (1.0 - ht[j] * ht[j])
     gW[...] = 0.0

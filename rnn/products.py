@@ -94,30 +94,61 @@ _tile_1x4 = _make_tile(1, (4,))
 
 
 @njit(inline="always", **JIT)
-def _row(C, c0, A, a0, a_ps, B, b0, ldb, cols, n):
-    """One row of outputs in tiles as wide as fit (100 = 32 + 32 + 36, 80 = 32 + 32 + 16)."""
-    l = 0
-    while cols - l >= 32 and cols - l != 36:
+def _strip(kind, C, c0, A, a0, a_ps, B, b0, ldb, l, n):
+    """One strip of a row of outputs, from column l: a tile of `kind` columns (1 = a single column)."""
+    if kind == 32:
         _tile_1x32(C, c0 + l, 0, A, a0, 0, a_ps, B, b0 + l, ldb, n)
-        l += 32
-    if cols - l == 36:
+    elif kind == 36:
         _tile_1x36(C, c0 + l, 0, A, a0, 0, a_ps, B, b0 + l, ldb, n)
-        l += 36
-    while cols - l >= 16:
+    elif kind == 16:
         _tile_1x16(C, c0 + l, 0, A, a0, 0, a_ps, B, b0 + l, ldb, n)
-        l += 16
-    while cols - l >= 8:
+    elif kind == 8:
         _tile_1x8(C, c0 + l, 0, A, a0, 0, a_ps, B, b0 + l, ldb, n)
-        l += 8
-    while cols - l >= 4:
+    elif kind == 4:
         _tile_1x4(C, c0 + l, 0, A, a0, 0, a_ps, B, b0 + l, ldb, n)
-        l += 4
-    while l < cols:
+    else:
         s = C[c0 + l]
         for p in range(n):
             s = s + A[a0 + p * a_ps] * B[b0 + p * ldb + l]
         C[c0 + l] = s
-        l += 1
+
+
+@njit(inline="always", **JIT)
+def _strip_kind(left):
+    """The width of the next strip when `left` columns remain (100 = 32 + 32 + 36, 80 = 32 + 32 + 16)."""
+    if left >= 32 and left != 36:
+        return 32
+    if left == 36:
+        return 36
+    if left >= 16:
+        return 16
+    if left >= 8:
+        return 8
+    if left >= 4:
+        return 4
+    return 1
+
+
+@njit(inline="always", **JIT)
+def _row(C, c0, A, a0, a_ps, B, b0, ldb, cols, n, backwards=False):
+    """One row of outputs in strips as wide as fit. `backwards` takes the same strips from the right:
+    the same sums, but the columns of B read last by the previous call are read first, from L1."""
+    if not backwards:
+        l = 0
+        while l < cols:
+            kind = _strip_kind(cols - l)
+            _strip(kind, C, c0, A, a0, a_ps, B, b0, ldb, l, n)
+            l += kind
+        return
+    end = cols
+    while end > 0:  # the strip that ends at `end`, found again from the left (a handful of strips)
+        l = 0
+        start = 0
+        while l < end:
+            start = l
+            l += _strip_kind(cols - l)
+        _strip(_strip_kind(cols - start), C, c0, A, a0, a_ps, B, b0, ldb, start, n)
+        end = start
 
 
 @njit(**JIT)
@@ -148,6 +179,7 @@ def accumulate(C, c0, ldc, A, a0, a_rs, a_ps, B, b0, ldb, rows, cols, n):
 
 
 @njit(**JIT)
-def matvec_acc(y, x, B):
-    """y[l] += sum over p, in order, of x[p] B[p, l]: y += B^T x for a row-major B (n x len(y))."""
-    _row(y, 0, x, 0, 1, B.reshape(-1), 0, B.shape[1], y.shape[0], x.shape[0])
+def matvec_acc(y, x, B, backwards=False):
+    """y[l] += sum over p, in order, of x[p] B[p, l]: y += B^T x for a row-major B (n x len(y)).
+    Alternate `backwards` in a sequence of products with the same B to read part of it from L1."""
+    _row(y, 0, x, 0, 1, B.reshape(-1), 0, B.shape[1], y.shape[0], x.shape[0], backwards)

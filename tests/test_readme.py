@@ -8,6 +8,7 @@ import re
 import subprocess
 
 import pytest
+import yaml
 
 from .conftest import ROOT, TINY_CONFIG, copy_workflow
 
@@ -47,8 +48,11 @@ def test_every_readme_command_runs_in_the_users_environment(tmp_path, small_text
     for extra in ("pytest", "snakefmt"):  # it is the user's environment, not the test one
         assert not (venv / "bin" / extra).exists(), extra
 
+    (tmp_path / "work").mkdir()
     work = copy_workflow(tmp_path / "work")
-    (work / "config.yaml").write_text(TINY_CONFIG.format(book="builtin:prose"))
+    config = yaml.safe_load((work / "config.yaml").read_text())  # the defaults, made small
+    config.update(yaml.safe_load(TINY_CONFIG.format(book="builtin:prose")))
+    (work / "config.yaml").write_text(yaml.safe_dump(config))
     (work / "data").mkdir()
     (work / "data" / "goblet_book.txt").write_text(small_text[:5000])  # a stand-in for the user's novel
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
