@@ -16,6 +16,8 @@ from .errors import UserError
 
 from .files import write_json as _json
 from .files import write_text as _write
+from .outputs import Figures, RunFiles
+from .settings import add_flags
 
 
 def _reference(path) -> dict | None:
@@ -32,7 +34,7 @@ def _reference(path) -> dict | None:
 def cmd_prepare(a):
     from . import corpus
 
-    c = corpus.load(a.book or corpus.DEFAULT_BOOK, a.seq_length)
+    c = corpus.load(a.book, a.seq_length)
     c.save(a.out)
     _json(a.facts, c.facts(a.seq_length))
     print(f"{c.source}: {c.N:,} characters, K = {c.K}, sha256 {c.sha256[:12]}")
@@ -45,7 +47,7 @@ def cmd_gradcheck(a):
     c = Corpus.load(a.corpus)
     if c.N < a.seq_length + 1:
         raise UserError(f"{a.corpus}: {c.N} characters, gradient check needs seq_length + 1 = {a.seq_length + 1}")
-    methods = [m.strip() for m in a.methods.split(",") if m.strip()]
+    methods = a.methods
     bad = [m for m in methods if m not in gradcheck.METHODS]
     if bad or not methods:
         raise UserError(f"--methods: unknown {bad}; choose from {', '.join(gradcheck.METHODS)}")
@@ -63,13 +65,13 @@ def cmd_gradcheck(a):
 
 
 def cmd_train(a):
+    from dataclasses import fields
+
     from .corpus import Corpus
     from .train import TrainConfig, train
 
     c = Corpus.load(a.corpus)
-    cfg = TrainConfig(seed=a.seed, m=a.m, eta=a.eta, sig=a.sig, seq_length=a.seq_length, epochs=a.epochs,
-                      clip=a.clip, snapshot_every=a.snapshot_every, snapshot_until=a.snapshot_until,
-                      snapshot_length=a.snapshot_length, sample_seed=a.sample_seed)
+    cfg = TrainConfig(**{f.name: getattr(a, f.name) for f in fields(TrainConfig)})
     s = train(c, cfg, a.out_dir, checkpoint_path=a.checkpoint, checkpoint_every=a.checkpoint_every)
     print(f"seed {s['seed']}: {s['steps']:,} steps in {s['seconds']:.1f} s ({s['steps_per_second']:,.0f}/s); "
           f"smooth loss end of epoch 1 {s['end_epoch1_smooth_loss']:.2f}, final {s['final_smooth_loss']:.2f}, "
@@ -121,18 +123,18 @@ def cmd_figures(a):
     runs = {s["seed"]: d for s, d in zip(load_summaries(a.runs), a.runs)}
     if a.show_seed not in runs:
         raise UserError(f"`show_seed` {a.show_seed} is not one of the trained seeds {sorted(runs)}")
-    smooths = {seed: np.load(Path(d) / "losses.npz")["smooth_loss"] for seed, d in runs.items()}
+    smooths = {seed: np.load(Path(d) / RunFiles.losses)["smooth_loss"] for seed, d in runs.items()}
     upe = load_summaries([runs[a.show_seed]])[0]["updates_per_epoch"]
     out = Path(a.out_dir)
-    figures.per_step(smooths[a.show_seed], upe, a.show_seed, out / "fig1a_smooth_loss")
-    figures.every_nth(smooths[a.show_seed], a.every, a.show_seed, out / "fig1b_smooth_loss_every")
-    figures.all_seeds(smooths, upe, out / "fig_all_seeds")
+    figures.per_step(smooths[a.show_seed], upe, a.show_seed, out / Figures.per_step)
+    figures.every_nth(smooths[a.show_seed], a.every, a.show_seed, out / Figures.every)
+    figures.all_seeds(smooths, upe, out / Figures.all_seeds)
 
 
 def cmd_snapshots(a):
     from .results import snapshots_tex
 
-    snaps = json.loads((Path(a.run) / "snapshots.json").read_text())
+    snaps = json.loads((Path(a.run) / RunFiles.snapshots).read_text())
     _write(a.out, snapshots_tex(snaps))
 
 
@@ -153,7 +155,7 @@ def cmd_provenance(a):
 
     config = json.loads(a.config)
     facts = json.loads(Path(a.corpus_facts).read_text())
-    runs = {s["seed"]: json.loads((Path(d) / "timing.json").read_text())
+    runs = {s["seed"]: json.loads((Path(d) / RunFiles.timing).read_text())
             for s, d in zip(load_summaries(a.runs), a.runs)}
     bench = {}
     for path in map(Path, a.benchmarks):
@@ -168,6 +170,19 @@ def cmd_checksums(a):
     from .provenance import checksums
 
     _write(a.out, checksums(a.files))
+
+
+def cmd_settings(a):
+    from .settings import generated_files
+
+    stale = [path for path, text in generated_files(a.root).items()
+             if not path.exists() or path.read_text() != text]
+    if a.write:
+        for path in stale:
+            _write(path, generated_files(a.root)[path])
+        print(f"rewrote {len(stale)} file(s): {', '.join(map(str, stale)) or 'none'}")
+    elif stale:
+        raise UserError(f"{', '.join(map(str, stale))} differ from rnn/settings.py; run `python -m rnn settings --write`")
 
 
 def cmd_report(a):
@@ -191,41 +206,25 @@ def parser() -> argparse.ArgumentParser:
         p.set_defaults(fn=fn)
         return p
 
+    # every setting's flag comes from rnn/settings.py, with its default and meaning
     p = command("prepare", cmd_prepare, "read a book (a path or builtin:NAME) and save it encoded")
-    p.add_argument("--book", help="a UTF-8 text file or builtin:NAME (default: the built-in prose)")
-    p.add_argument("--seq-length", type=int, default=25)
+    add_flags(p, "prepare")
     p.add_argument("--out", required=True, help="encoded corpus (.npz)")
     p.add_argument("--facts", required=True, help="corpus facts (.json)")
 
-    def model_flags(p):
-        """The model's settings, shared by gradcheck and train (defaults: the seed's)."""
-        p.add_argument("--corpus", required=True, help="encoded corpus from `prepare`")
-        p.add_argument("--m", type=int, default=100, help="hidden units")
-        p.add_argument("--sig", type=float, default=0.01, help="init scale of U, W, V")
-        p.add_argument("--seq-length", type=int, default=25)
-        p.add_argument("--seed", type=int, default=1, help="weight-initialisation seed")
-
-    p = command("gradcheck", cmd_gradcheck, "analytic vs numerical gradients (the seed's Table 1)")
-    model_flags(p)
-    p.add_argument("--h", type=float, default=1e-4, help="finite-difference step")
-    p.add_argument("--eps", type=float, default=1e-15)
-    p.add_argument("--methods", default="finite_difference,complex_step")
-    p.add_argument("--reference", help="reference.yaml with the seed's figures")
+    p = command("gradcheck", cmd_gradcheck, "analytic vs numerical gradients (the original's Table 1)")
+    p.add_argument("--corpus", required=True, help="encoded corpus from `prepare`")
+    add_flags(p, "gradcheck")
+    p.add_argument("--reference", help="reference.yaml with the original report's figures")
     p.add_argument("--out", required=True, help="gradcheck.json")
     p.add_argument("--table", required=True, help="table1.tex")
 
-    p = command("train", cmd_train, "train one run (SPEC section 3) into a directory")
-    model_flags(p)
+    p = command("train", cmd_train, "train one run (docs/algorithm.md section 3) into a directory")
+    p.add_argument("--corpus", required=True, help="encoded corpus from `prepare`")
+    p.add_argument("--seed", type=int, default=1, help="weight-initialisation seed (one of config key `seeds`)")
+    add_flags(p, "train")
     p.add_argument("--out-dir", required=True)
-    p.add_argument("--eta", type=float, default=0.1, help="AdaGrad learning rate")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--clip", type=float, default=5.0)
-    p.add_argument("--snapshot-every", type=int, default=10_000)
-    p.add_argument("--snapshot-until", type=int, default=100_000)
-    p.add_argument("--snapshot-length", type=int, default=200)
-    p.add_argument("--sample-seed", type=int, default=0)
     p.add_argument("--checkpoint", help="checkpoint file: resumed from if present, removed at the end")
-    p.add_argument("--checkpoint-every", type=int, default=20_000, help="update steps between checkpoints")
 
     p = command("synthesize", cmd_synthesize, "sample text from a saved model")
     p.add_argument("--model", required=True)
@@ -249,8 +248,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = command("figures", cmd_figures, "Figure 1 (a), (b) and the all-seeds figure, PDF and PNG")
     p.add_argument("--runs", nargs="+", required=True)
-    p.add_argument("--show-seed", type=int, required=True)
-    p.add_argument("--every", type=int, default=10_000)
+    add_flags(p, "figures")
     p.add_argument("--out-dir", required=True)
 
     p = command("snapshots", cmd_snapshots, "the snapshots of one run as LaTeX")
@@ -259,8 +257,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = command("passage", cmd_passage, "a passage from the best model over all runs")
     p.add_argument("--runs", nargs="+", required=True)
-    p.add_argument("--length", type=int, default=1000)
-    p.add_argument("--seed", type=int, default=0)
+    add_flags(p, "passage")
     p.add_argument("--corpus", help="encoded corpus the models must have been trained on")
     p.add_argument("--txt", required=True)
     p.add_argument("--json", required=True)
@@ -276,6 +273,10 @@ def parser() -> argparse.ArgumentParser:
     p = command("checksums", cmd_checksums, "sha256sum-format checksums of result files")
     p.add_argument("files", nargs="+")
     p.add_argument("--out", required=True)
+
+    p = command("settings", cmd_settings, "check (or --write) config.yaml, the schema and the README table")
+    p.add_argument("--write", action="store_true", help="rewrite them from rnn/settings.py")
+    p.add_argument("--root", default=".", help="the repository's directory")
 
     p = command("report", cmd_report, "the report's generated fragments from results/")
     p.add_argument("--results", default="results")

@@ -18,7 +18,6 @@ from .files import save_npz
 
 BUILTIN_PREFIX = "builtin:"
 BUILTIN_CORPORA = ("prose",)
-DEFAULT_BOOK = "builtin:prose"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 from . import latex
 from .errors import UserError
 from .files import write_text
+from .outputs import Figures
 from .provenance import fingerprint
 
 TEX_INSTALL = ("sudo apt-get install --no-install-recommends texlive-latex-base "
@@ -39,6 +40,7 @@ def macros(grad: dict, corpus: dict, passage: dict, config: dict, reference: dic
         "gceps": latex.sci(s["eps"], 0), "gcseq": str(s["seq_length"]), "gcseed": str(s["seed"]),
         "passageloss": f"{passage['smooth_loss']:.2f}", "passageseed": str(passage["seed"]),
         "passagestep": f"{passage['step']:,}",
+        "figperstep": Figures.per_step, "figevery": Figures.every, "figallseeds": Figures.all_seeds,
         "seedbest": latex.fixed(reference["smooth_loss"]["best_model"]) if reference else "--",
     }
     return "".join(rf"\newcommand{{\{k}}}{{{v}}}" + "\n" for k, v in values.items())

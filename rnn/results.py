@@ -12,11 +12,12 @@ from . import latex
 from .errors import UserError
 from .files import atomic_write
 from .model import load_model
+from .outputs import RunFiles
 from .sample import synthesize
 
 
 def load_summaries(run_dirs) -> list[dict]:
-    return [json.loads((Path(d) / "summary.json").read_text()) for d in run_dirs]
+    return [json.loads((Path(d) / RunFiles.summary).read_text()) for d in run_dirs]
 
 
 def write_metrics(summaries: list[dict], path) -> None:
@@ -71,7 +72,7 @@ def best_passage(run_dirs, length: int, seed: int, vocab_of_corpus: str | None =
     vocab_of_corpus, a model trained on another text is refused."""
     summaries = load_summaries(run_dirs)
     i = int(np.argmin([s["best_smooth_loss"] for s in summaries]))
-    path = Path(run_dirs[i]) / "model_best.npz"
+    path = Path(run_dirs[i]) / RunFiles.model_best
     p, vocab, h, x0, meta = load_model(path)
     if vocab_of_corpus is not None and vocab != vocab_of_corpus:
         raise UserError(f"{path}: its vocabulary ({len(vocab)} characters) is not the corpus's "

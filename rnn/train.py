@@ -10,23 +10,27 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
-from . import checkpoint, kernel
+from . import checkpoint, kernel, settings
 from .corpus import Corpus, updates_per_epoch
 from .errors import UserError
 from .files import save_npz, write_json, write_text
 from .model import init_params, save_model
+from .outputs import RunFiles
 from .sample import snapshot_rng, synthesize
 
+SETTING_OF = {s.dest("train"): s.key for s in settings.SETTINGS if "train" in s.flags}  # field -> config key
 CHUNK = 2000  # update steps per kernel call between progress checks (about 0.3 s)
 
 
 @dataclass(frozen=True)
 class TrainConfig:
+    """One run's settings; their defaults, ranges and meanings are rnn/settings.py's (a test checks)."""
+
     seed: int = 1
     m: int = 100
     eta: float = 0.1
@@ -40,14 +44,9 @@ class TrainConfig:
     sample_seed: int = 0
 
     def __post_init__(self):
-        for key in ("m", "seq_length", "epochs", "snapshot_every", "snapshot_length"):
-            if not isinstance(getattr(self, key), int) or getattr(self, key) <= 0:
-                raise UserError(f"`{key}` must be a positive integer (got {getattr(self, key)!r})")
-        for key in ("eta", "sig", "clip"):
-            if not getattr(self, key) > 0:
-                raise UserError(f"`{key}` must be a positive number (got {getattr(self, key)!r})")
-        if self.snapshot_until < 0:
-            raise UserError(f"`snapshot_until` must be >= 0 (got {self.snapshot_until})")
+        for f in fields(self):
+            if f.name in SETTING_OF:
+                settings.check(SETTING_OF[f.name], getattr(self, f.name))
 
     def snapshot_steps(self, total_steps: int) -> list[int]:
         """0, every, 2 every, ... up to snapshot_until, within the run."""
@@ -198,14 +197,14 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
         "characters": corpus.N,
         "vocabulary": K,
     }
-    save_npz(out / "losses.npz", loss=losses, smooth_loss=smooths)
-    write_text(out / "snapshots.json", json.dumps(snapshots, indent=1, ensure_ascii=False) + "\n")
-    save_model(out / "model_best.npz", best_params, corpus.vocab, h=best_h, x0=int(best[2]),
+    save_npz(out / RunFiles.losses, loss=losses, smooth_loss=smooths)
+    write_text(out / RunFiles.snapshots, json.dumps(snapshots, indent=1, ensure_ascii=False) + "\n")
+    save_model(out / RunFiles.model_best, best_params, corpus.vocab, h=best_h, x0=int(best[2]),
                step=best_step, smooth_loss=float(best[0]), seed=cfg.seed)
-    save_model(out / "model_final.npz", state.params(), corpus.vocab, h=h, x0=int(book[e]),
+    save_model(out / RunFiles.model_final, state.params(), corpus.vocab, h=h, x0=int(book[e]),
                step=total, smooth_loss=float(smooths[-1]), seed=cfg.seed)
-    write_json(out / "summary.json", summary)
-    write_json(out / "timing.json", {"seconds": seconds, "steps_per_second": total / seconds})  # kept apart:
+    write_json(out / RunFiles.summary, summary)
+    write_json(out / RunFiles.timing, {"seconds": seconds, "steps_per_second": total / seconds})  # kept apart:
     # summary.json holds only numbers that the same settings reproduce bit for bit
     if checkpoint_path and Path(checkpoint_path).exists():
         Path(checkpoint_path).unlink()

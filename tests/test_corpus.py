@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from rnn import corpus
+from rnn.settings import BY_KEY
 from rnn.errors import UserError
 
 from .conftest import ROOT, run_rnn
@@ -36,7 +37,7 @@ def test_crlf_cr_and_lf_copies_give_the_same_corpus(tmp_path):
 def test_builtin_corpus_is_the_generated_prose_the_readme_describes():
     from rnn import prose
 
-    c = corpus.load(corpus.DEFAULT_BOOK)
+    c = corpus.load(BY_KEY["book"].default)
     assert c.text == prose.generate()
     readme = (ROOT / "README.md").read_text()
     assert f"N = {c.N:,}" in readme and f"K = {c.K}" in readme and c.sha256 in readme

@@ -6,9 +6,11 @@ import sys
 
 from snakemake.utils import validate
 
+from rnn import outputs as out
 from rnn.code import sources
 from rnn.corpus import updates_per_epoch
 from rnn.report import TEX_INSTALL
+from rnn.settings import flags
 
 
 def config_error(message):
@@ -64,26 +66,21 @@ if config["show_seed"] not in config["seeds"]:
     )
 
 SEEDS = config["seeds"]
-RUN_FILES = [
-    "summary.json",
-    "losses.npz",
-    "snapshots.json",
-    "model_best.npz",
-    "model_final.npz",
-    "timing.json",
-]
+RUN_DIRS = [out.RUN_DIR.format(seed=s) for s in SEEDS]
+SUMMARIES = [f"{d}/{out.RunFiles.summary}" for d in RUN_DIRS]
+# the book is an input (so editing it reruns the pipeline) unless it is built in
+BOOK = [] if config["book"].startswith("builtin:") else [config["book"]]
+FIGURES = expand(
+    f"{out.FIGURE_DIR}/{{name}}.{{ext}}", name=out.Figures.all(), ext=out.FIGURE_FORMATS
+)
+FIGURES_PDF = expand(f"{out.FIGURE_DIR}/{{name}}.pdf", name=out.Figures.all())
 # Every numeric result, in results/checksums.sha256: none records time, versions or the machine.
 CHECKSUMMED = [
-    "results/corpus.npz",
-    "results/corpus.json",
-    "results/gradcheck.json",
-    "results/table1.tex",
-    *(
-        f"results/runs/seed{s}/{name}"
-        for s in SEEDS
-        for name in RUN_FILES
-        if name != "timing.json"
-    ),
+    out.CORPUS,
+    out.CORPUS_FACTS,
+    out.GRADCHECK,
+    out.TABLE1,
+    *(f"{d}/{name}" for d in RUN_DIRS for name in out.RunFiles.reproducible()),
     "results/metrics.csv",
     "results/seeds.tex",
     "results/snapshots.tex",
@@ -95,26 +92,13 @@ HAVE_TEX = shutil.which("latexmk") is not None and shutil.which("pdflatex") is n
 REFERENCE = "report/reference.yaml"
 
 
-def run_dirs(wildcards=None):
-    return [f"results/runs/seed{s}" for s in SEEDS]
-
-
-def summaries(wildcards=None):
-    return [f"results/runs/seed{s}/summary.json" for s in SEEDS]
-
-
-def book_input(wildcards=None):
-    """The book is an input (so editing it reruns the pipeline) unless it is built in."""
-    return [] if config["book"].startswith("builtin:") else [config["book"]]
-
-
 def final_targets():
     targets = [
-        "results/corpus.json",
-        "results/table1.tex",
+        out.CORPUS_FACTS,
+        out.TABLE1,
         "results/metrics.csv",
         "results/seeds.tex",
-        "results/figures/fig1a_smooth_loss.pdf",
+        *FIGURES,
         "results/snapshots.tex",
         "results/best_passage.txt",
         "results/provenance.json",

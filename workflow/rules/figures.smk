@@ -1,7 +1,7 @@
 rule metrics:
     """metrics.csv (one row per seed, every summary field) and the seeds table."""
     input:
-        summaries,
+        SUMMARIES,
         reference=REFERENCE,
         code=sources("metrics"),
     output:
@@ -15,7 +15,7 @@ rule metrics:
     conda:
         "../envs/rnn.yaml"
     params:
-        runs=run_dirs,
+        runs=RUN_DIRS,
     shell:
         "python -m rnn metrics --runs {params.runs} --reference {input.reference}"
         " --csv {output.csv} --tex {output.tex} > {log} 2>&1"
@@ -24,28 +24,19 @@ rule metrics:
 rule figures:
     """Figure 1 (a) per update step, (b) every 10,000th step, and all seeds overlaid."""
     input:
-        summaries,
-        losses=expand("results/runs/seed{seed}/losses.npz", seed=SEEDS),
+        SUMMARIES,
+        losses=[f"{d}/{out.RunFiles.losses}" for d in RUN_DIRS],
         code=sources("figures"),
     output:
-        report(
-            expand(
-                "results/figures/{name}.{ext}",
-                name=["fig1a_smooth_loss", "fig1b_smooth_loss_every", "fig_all_seeds"],
-                ext=["pdf", "png"],
-            ),
-            caption="../report/figures.rst",
-            category="Smooth loss",
-        ),
+        report(FIGURES, caption="../report/figures.rst", category="Smooth loss"),
     log:
         "logs/figures.log",
     localrule: True
     conda:
         "../envs/rnn.yaml"
     params:
-        runs=run_dirs,
-        show_seed=config["show_seed"],
-        every=config["snapshots"]["every"],
+        runs=RUN_DIRS,
+        settings=flags(config, "figures"),
     shell:
-        "python -m rnn figures --runs {params.runs} --show-seed {params.show_seed}"
-        " --every {params.every} --out-dir results/figures > {log} 2>&1"
+        f"python -m rnn figures --runs {{params.runs}} {{params.settings}} --out-dir {out.FIGURE_DIR}"
+        " > {log} 2>&1"

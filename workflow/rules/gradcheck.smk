@@ -1,13 +1,13 @@
 rule gradcheck:
     """The seed's Table 1: analytic vs numerical gradients, max relative error per parameter."""
     input:
-        corpus="results/corpus.npz",
+        corpus=out.CORPUS,
         reference=REFERENCE,
         code=sources("gradcheck"),
     output:
-        json="results/gradcheck.json",
+        json=out.GRADCHECK,
         table=report(
-            "results/table1.tex",
+            out.TABLE1,
             caption="../report/table1.rst",
             category="Gradient check",
         ),
@@ -21,15 +21,7 @@ rule gradcheck:
         runtime=30,
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
     params:
-        m=config["gradcheck"]["m"],
-        sig=config["gradcheck"]["sig"],
-        seed=config["gradcheck"]["seed"],
-        h=config["gradcheck"]["h"],
-        eps=config["gradcheck"]["eps"],
-        methods=",".join(config["gradcheck"]["methods"]),
-        seq_length=config["seq_length"],
+        settings=flags(config, "gradcheck"),
     shell:
-        "python -m rnn gradcheck --corpus {input.corpus} --m {params.m} --sig {params.sig}"
-        " --seq-length {params.seq_length} --seed {params.seed} --h {params.h} --eps {params.eps}"
-        " --methods {params.methods} --reference {input.reference}"
+        "python -m rnn gradcheck --corpus {input.corpus} {params.settings} --reference {input.reference}"
         " --out {output.json} --table {output.table} > {log} 2>&1"

@@ -1,11 +1,11 @@
 rule prepare:
     """Read the book (UTF-8, universal newlines), build the sorted vocabulary, encode it."""
     input:
-        book_input,
+        BOOK,
         code=sources("prepare"),
     output:
-        corpus="results/corpus.npz",
-        facts="results/corpus.json",
+        corpus=out.CORPUS,
+        facts=out.CORPUS_FACTS,
     log:
         "logs/prepare.log",
     conda:
@@ -14,8 +14,6 @@ rule prepare:
         runtime=10,
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
     params:
-        book=config["book"],
-        seq_length=config["seq_length"],
+        settings=flags(config, "prepare"),
     shell:
-        "python -m rnn prepare --book {params.book:q} --seq-length {params.seq_length}"
-        " --out {output.corpus} --facts {output.facts} > {log} 2>&1"
+        "python -m rnn prepare {params.settings} --out {output.corpus} --facts {output.facts} > {log} 2>&1"

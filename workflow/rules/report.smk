@@ -1,8 +1,8 @@
 rule provenance:
     """What made the results: config, corpus checksum, versions, git commit, machine, times."""
     input:
-        facts="results/corpus.json",
-        summaries=summaries,
+        facts=out.CORPUS_FACTS,
+        summaries=SUMMARIES,
         benchmarks=["benchmarks/gradcheck.tsv"]
         + expand("benchmarks/train/seed{seed}.tsv", seed=SEEDS),
         code=sources("provenance"),
@@ -15,7 +15,7 @@ rule provenance:
         "../envs/rnn.yaml"
     params:
         config=json.dumps(config, sort_keys=True),
-        runs=run_dirs,
+        runs=RUN_DIRS,
     shell:
         "python -m rnn provenance --config {params.config:q} --corpus-facts {input.facts}"
         " --runs {params.runs} --benchmarks {input.benchmarks} --out {output} > {log} 2>&1"
@@ -43,7 +43,7 @@ rule report_fragments:
     """The numbers the hand-written report/report.tex \\input's: settings, macros, reproduction."""
     input:
         "results/provenance.json",
-        "results/gradcheck.json",
+        out.GRADCHECK,
         "results/best_passage.json",
         "results/bench.json",
         "results/checksums.sha256",
@@ -71,16 +71,12 @@ rule report_pdf:
             "results/tex/macros.tex",
             "results/tex/settings.tex",
             "results/tex/reproduction.tex",
-            "results/table1.tex",
+            out.TABLE1,
             "results/seeds.tex",
             "results/snapshots.tex",
             "results/best_passage.tex",
         ],
-        figures=expand(
-            "results/figures/{name}.pdf",
-            name=["fig1a_smooth_loss", "fig1b_smooth_loss_every", "fig_all_seeds"],
-        ),
-        code=sources("pdf"),
+        figures=FIGURES_PDF,
     output:
         "report/report.pdf",
     log:

@@ -1,7 +1,7 @@
 rule snapshots:
     """The shown run's text snapshots (before the first update, then every 10,000) as LaTeX."""
     input:
-        f"results/runs/seed{config['show_seed']}/snapshots.json",
+        f"{out.RUN_DIR.format(seed=config['show_seed'])}/{out.RunFiles.snapshots}",
         code=sources("snapshots"),
     output:
         report(
@@ -23,9 +23,9 @@ rule snapshots:
 rule best_passage:
     """A passage from the best model over all seeds (lowest smooth loss)."""
     input:
-        summaries,
-        models=expand("results/runs/seed{seed}/model_best.npz", seed=SEEDS),
-        corpus="results/corpus.npz",
+        SUMMARIES,
+        models=[f"{d}/{out.RunFiles.model_best}" for d in RUN_DIRS],
+        corpus=out.CORPUS,
         code=sources("passage"),
     output:
         txt=report(
@@ -41,9 +41,8 @@ rule best_passage:
     conda:
         "../envs/rnn.yaml"
     params:
-        runs=run_dirs,
-        length=config["passage_length"],
-        seed=config["synthesis_seed"],
+        runs=RUN_DIRS,
+        settings=flags(config, "passage"),
     shell:
-        "python -m rnn passage --runs {params.runs} --length {params.length} --seed {params.seed}"
-        " --corpus {input.corpus} --txt {output.txt} --json {output.json} --tex {output.tex} > {log} 2>&1"
+        "python -m rnn passage --runs {params.runs} {params.settings} --corpus {input.corpus}"
+        " --txt {output.txt} --json {output.json} --tex {output.tex} > {log} 2>&1"

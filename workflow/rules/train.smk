@@ -1,10 +1,10 @@
 rule train:
     """One training run per seed (the unit of parallelism); resumes from its checkpoint."""
     input:
-        corpus="results/corpus.npz",
+        corpus=out.CORPUS,
         code=sources("train"),
     output:
-        expand("results/runs/seed{{seed}}/{name}", name=RUN_FILES),
+        expand(f"{out.RUN_DIR}/{{name}}", name=out.RunFiles.all(), allow_missing=True),
     log:
         "logs/train/seed{seed}.log",
     benchmark:
@@ -16,25 +16,12 @@ rule train:
         runtime=train_runtime_minutes,
         mem_mb=train_mem_mb,
     params:
-        out_dir=lambda wildcards: f"results/runs/seed{wildcards.seed}",
-        m=config["m"],
-        eta=config["eta"],
-        sig=config["sig"],
-        seq_length=config["seq_length"],
-        epochs=config["epochs"],
-        clip=config["clip"],
-        snapshot_every=config["snapshots"]["every"],
-        snapshot_until=config["snapshots"]["until"],
-        snapshot_length=config["snapshots"]["length"],
-        sample_seed=config["synthesis_seed"],
-        checkpoint_every=config["checkpoint_every"],
+        out_dir=lambda wildcards: out.RUN_DIR.format(seed=wildcards.seed),
+        checkpoint=lambda wildcards: out.CHECKPOINT.format(seed=wildcards.seed),
+        settings=flags(config, "train"),
     shell:
         "python -m rnn train --corpus {input.corpus} --out-dir {params.out_dir} --seed {wildcards.seed}"
-        " --m {params.m} --eta {params.eta} --sig {params.sig} --seq-length {params.seq_length}"
-        " --epochs {params.epochs} --clip {params.clip} --snapshot-every {params.snapshot_every}"
-        " --snapshot-until {params.snapshot_until} --snapshot-length {params.snapshot_length}"
-        " --sample-seed {params.sample_seed} --checkpoint results/checkpoints/seed{wildcards.seed}.npz"
-        " --checkpoint-every {params.checkpoint_every} > {log} 2>&1"
+        " {params.settings} --checkpoint {params.checkpoint} > {log} 2>&1"
 
 
 rule bench:

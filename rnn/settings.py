@@ -1,0 +1,203 @@
+"""Every setting of the pipeline, defined once: its config key, default, type, valid range, meaning and
+the command-line flag that carries it to `python -m rnn COMMAND`.
+
+Everything else is derived from this table: the CLI's flags and their help, the rules' `params:`
+(`flags(config, COMMAND)`), and three generated files that `python -m rnn settings --write` rewrites
+and tests/test_settings.py holds to it: config.yaml, workflow/schemas/config.schema.yaml and the
+README's configuration table. Adding a setting is one entry here plus its use in the algorithm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from dataclasses import dataclass, field
+
+import yaml
+
+from .errors import UserError
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # config key; a dot nests it (snapshots.every)
+    default: object
+    meaning: str
+    type: str  # JSON-schema type: integer, number, string or array
+    minimum: float | None = None
+    exclusive_minimum: float | None = None
+    flags: dict = field(default_factory=dict)  # command -> flag, e.g. {"train": "--eta"}
+    schema: dict = field(default_factory=dict)  # more JSON schema (array items, ...)
+
+    def dest(self, command: str) -> str:
+        """The argparse name (and function argument) of this setting's flag in `command`."""
+        return self.flags[command].lstrip("-").replace("-", "_")
+
+
+SETTINGS = (
+    Setting("book", "builtin:prose", "the text to train on: a UTF-8 file, or builtin:prose (the built-in corpus)",
+            "string", flags={"prepare": "--book"}, schema={"minLength": 1}),
+    Setting("m", 100, "hidden units m", "integer", minimum=1, flags={"train": "--m"}),
+    Setting("eta", 0.1, "AdaGrad learning rate", "number", exclusive_minimum=0, flags={"train": "--eta"}),
+    Setting("sig", 0.01, "initial weights: U, W, V ~ sig * N(0, 1)", "number", exclusive_minimum=0,
+            flags={"train": "--sig"}),
+    Setting("seq_length", 25, "characters per training sequence (tau)", "integer", minimum=1,
+            flags={"prepare": "--seq-length", "train": "--seq-length", "gradcheck": "--seq-length"}),
+    Setting("epochs", 10, "passes over the text", "integer", minimum=1, flags={"train": "--epochs"}),
+    Setting("clip", 5.0, "gradients are clipped elementwise to [-clip, clip]", "number", exclusive_minimum=0,
+            flags={"train": "--clip"}),
+    Setting("seeds", [1, 2, 3, 4, 5], "weight-initialisation seeds: one training job each", "array",
+            schema={"items": {"type": "integer"}, "minItems": 1, "uniqueItems": True}),
+    Setting("snapshots.every", 10_000, "update steps between text snapshots", "integer", minimum=1,
+            flags={"train": "--snapshot-every", "figures": "--every"}),
+    Setting("snapshots.until", 100_000, "last update step with a snapshot", "integer", minimum=0,
+            flags={"train": "--snapshot-until"}),
+    Setting("snapshots.length", 200, "characters per snapshot", "integer", minimum=1,
+            flags={"train": "--snapshot-length"}),
+    Setting("show_seed", 1, "the run whose Figure 1 and snapshots the report shows (one of seeds)", "integer",
+            flags={"figures": "--show-seed"}),
+    Setting("synthesis_seed", 0, "seed of every synthesis (snapshots and the best passage)", "integer", minimum=0,
+            flags={"train": "--sample-seed", "passage": "--seed"}),
+    Setting("passage_length", 1000, "characters synthesised from the best model", "integer", minimum=1,
+            flags={"passage": "--length"}),
+    Setting("gradcheck.m", 100, "hidden units of the gradient check's network", "integer", minimum=1,
+            flags={"gradcheck": "--m"}),
+    Setting("gradcheck.sig", 0.01, "initial weight scale of the gradient check's network", "number",
+            exclusive_minimum=0, flags={"gradcheck": "--sig"}),
+    Setting("gradcheck.seed", 1, "initialisation seed of the gradient check's network", "integer",
+            flags={"gradcheck": "--seed"}),
+    Setting("gradcheck.h", 1e-4, "centred finite-difference step (the course's)", "number", exclusive_minimum=0,
+            flags={"gradcheck": "--h"}),
+    Setting("gradcheck.eps", 1e-15, "floor of the relative error's denominator (the original's eq. 1)", "number",
+            exclusive_minimum=0, flags={"gradcheck": "--eps"}),
+    Setting("gradcheck.methods", ["finite_difference", "complex_step"], "numerical gradients to compare with",
+            "array", flags={"gradcheck": "--methods"},
+            schema={"items": {"enum": ["finite_difference", "complex_step"]}, "minItems": 1, "uniqueItems": True}),
+    Setting("checkpoint_every", 20_000, "update steps between training checkpoints", "integer", minimum=1,
+            flags={"train": "--checkpoint-every"}),
+)
+BY_KEY = {s.key: s for s in SETTINGS}
+
+
+def value(config: dict, key: str):
+    for part in key.split("."):
+        config = config[part]
+    return config
+
+
+def _flag_value(v) -> str:
+    return ",".join(map(str, v)) if isinstance(v, list) else str(v)
+
+
+def flags(config: dict, command: str) -> str:
+    """The flags that carry `config`'s settings to `python -m rnn COMMAND`, shell-quoted (rule params)."""
+    return " ".join(f"{s.flags[command]} {shlex.quote(_flag_value(value(config, s.key)))}"
+                    for s in SETTINGS if command in s.flags)
+
+
+def _parse_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def add_flags(parser: argparse.ArgumentParser, command: str) -> None:
+    """The settings of `command` as flags, with the table's defaults and meanings as help."""
+    for s in SETTINGS:
+        if command in s.flags:
+            kind = {"integer": int, "number": float, "string": str, "array": _parse_list}[s.type]
+            default = _flag_value(s.default) if s.type == "array" else s.default
+            parser.add_argument(s.flags[command], dest=s.dest(command), type=kind,
+                                default=kind(default) if s.type == "array" else default,
+                                help=f"{s.meaning} (config key `{s.key}`; default {_flag_value(s.default)})")
+
+
+def check(key: str, v) -> None:
+    """A one-line error naming the key when v is outside the setting's range."""
+    s = BY_KEY[key]
+    if s.type == "integer" and (isinstance(v, bool) or not isinstance(v, int)):
+        raise UserError(f"`{key}` must be an integer (got {v!r})")
+    if s.minimum is not None and not v >= s.minimum:
+        raise UserError(f"`{key}` must be >= {s.minimum} (got {v!r})")
+    if s.exclusive_minimum is not None and not v > s.exclusive_minimum:
+        raise UserError(f"`{key}` must be > {s.exclusive_minimum} (got {v!r})")
+
+
+# --- the generated files ---------------------------------------------------------------------------
+def _nest(pairs) -> dict:
+    out: dict = {}
+    for key, v in pairs:
+        *parents, last = key.split(".")
+        node = out
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[last] = v
+    return out
+
+
+def _property(s: Setting) -> dict:
+    prop = {"type": s.type, "description": s.meaning, "default": s.default}
+    if s.minimum is not None:
+        prop["minimum"] = s.minimum
+    if s.exclusive_minimum is not None:
+        prop["exclusiveMinimum"] = s.exclusive_minimum
+    return {**prop, **s.schema}
+
+
+def schema() -> dict:
+    """The JSON schema of config.yaml: every key described, none unknown, none missing."""
+    def obj(tree: dict, description: str) -> dict:
+        props = {k: _property(v) if isinstance(v, Setting) else obj(v, f"settings of `{k}`")
+                 for k, v in tree.items()}
+        return {"type": "object", "description": description, "additionalProperties": False,
+                "properties": props, "required": list(props)}
+
+    top = obj(_nest((s.key, s) for s in SETTINGS), "Configuration of the char-RNN pipeline")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **top}
+
+
+GENERATED = "Generated from rnn/settings.py by `python -m rnn settings --write`: edit there, not here."
+
+
+def schema_yaml() -> str:
+    return f"# {GENERATED}\n" + yaml.safe_dump(schema(), sort_keys=False, width=100)
+
+
+def _yaml(v) -> str:
+    return yaml.safe_dump(v, default_flow_style=True).strip().removesuffix("...").strip()
+
+
+def config_yaml() -> str:
+    """config.yaml: every key with its default and, as a comment, its meaning."""
+    lines = ["# Settings of the pipeline; the defaults are the original report's (DD2424 Assignment 4).",
+             f"# {GENERATED}", "# Validated against workflow/schemas/config.schema.yaml before anything runs.", ""]
+    parent = None
+    for s in SETTINGS:
+        head, _, leaf = s.key.rpartition(".")
+        if head and head != parent:
+            lines.append(f"{head}:")
+        parent = head or None
+        lines.append(f"{'  ' if head else ''}{leaf}: {_yaml(s.default)}  # {s.meaning}")
+    return "\n".join(lines) + "\n"
+
+
+README_START, README_END = "<!-- settings -->", "<!-- /settings -->"
+
+
+def readme_table() -> str:
+    rows = ["| key | default | meaning |", "|---|---|---|"]
+    rows += [f"| `{s.key}` | `{_yaml(s.default)}` | {s.meaning} |" for s in SETTINGS]
+    return "\n".join([README_START, *rows, README_END])
+
+
+def readme_with_table(readme: str) -> str:
+    before, rest = readme.split(README_START, 1)
+    return before + readme_table() + rest.split(README_END, 1)[1]
+
+
+def generated_files(root) -> dict:
+    """{path: the text this table generates for it} for the three files that derive from it."""
+    from pathlib import Path
+
+    root = Path(root)
+    return {root / "config.yaml": config_yaml(),
+            root / "workflow" / "schemas" / "config.schema.yaml": schema_yaml(),
+            root / "README.md": readme_with_table((root / "README.md").read_text())}
