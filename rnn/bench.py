@@ -58,8 +58,8 @@ def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int =
     P, M = state.param_tuple(), state.memory_tuple()
 
     def kernel_chunk():
-        kernel.run_updates(book, 0, hk, P, M, work, 0.1, 5.0, tau, chunk, 1, 100.0,
-                           losses, smooths, best_P, np.zeros(m), best)
+        kernel.run_updates(book, (0.1, 5.0, tau), (P, M, hk, work), (best_P, np.zeros(m), best),
+                           (losses, smooths), (0, 1, 100.0), chunk)
 
     kernel_chunk()
     first_call = time.perf_counter() - t

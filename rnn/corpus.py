@@ -1,4 +1,4 @@
-"""Text -> integer ids and back, with the vocabulary stored beside the ids (SPEC section 1).
+"""Text -> integer ids and back, with the vocabulary stored beside the ids (docs/algorithm.md section 1).
 
 A corpus is read as UTF-8 with universal newlines, so copies that differ only in line
 endings give the same ids and the same SHA-256. The vocabulary is the sorted set of its
@@ -105,7 +105,7 @@ def sha256_text(text: str) -> str:
 
 
 def updates_per_epoch(N: int, seq_length: int) -> int:
-    """SPEC section 3: positions e = 0, tau, 2 tau, ... while e <= N - tau - 1."""
+    """docs/algorithm.md section 3.2: positions e = 0, tau, 2 tau, ... while e <= N - tau - 1."""
     return (N - seq_length - 1) // seq_length + 1
 
 

@@ -1,4 +1,4 @@
-"""The compiled training kernel: many SPEC update steps in one numba call, provably equal to `model.update`.
+"""The compiled training kernel: many update steps (docs/algorithm.md section 3) in one numba call, provably equal to `model.update`.
 
 Where the time goes (K = 80, m = 100, seq_length 25: about 120 us per step on one Zen 4 core):
 the 49 matrix-vector products about 44 us (W, 80 KB, streams from L2 each time), the four block
@@ -338,7 +338,7 @@ def _apply_update(P, M, work, eta, clip):
 
 @njit(**JIT)
 def update_step(book, e, tau, h, P, M, work, eta, clip):
-    """One SPEC update on the sequence at position e, in place; h (h_prev) becomes the last hidden state.
+    """One update (docs/algorithm.md section 3) on the sequence at position e, in place; h (h_prev) becomes the last hidden state.
 
     Returns the sequence's loss, computed with the parameters before the update."""
     _refresh_transposes(P, work)
@@ -359,16 +359,22 @@ def _keep_best(P, h, best_P, best_h):
 
 
 @njit(**JIT)
-def run_updates(book, e, h, P, M, work, eta, clip, tau, n_steps, step, smooth,
-                losses, smooths, best_P, best_h, best):
-    """Up to n_steps SPEC updates from position e (SPEC section 3), recording every loss.
+def run_updates(book, hyper, state, best_state, record, position, n_steps):
+    """Up to n_steps updates (docs/algorithm.md section 3), recording every loss. The arguments:
 
-    step is the number of updates done before; smooth the smooth loss after them (ignored when
-    step == 0: it starts at the first loss). best = [lowest smooth loss, its step, x0]: the best
+    hyper = (eta, clip, tau); state = (P, M, h, work): parameters, AdaGrad memory, h_prev and scratch;
+    best_state = (best_P, best_h, best); record = (losses, smooths), one entry per update to make;
+    position = (e, step, smooth): the text position, the updates done before and the smooth loss
+    after them (ignored when step == 0: it starts at the first loss). best = [lowest smooth loss, its step, x0]: the best
     model is the state after that update (parameters, and the h and x0 the next update starts
     from), copied to best_P, best_h. The copy is made only once a run of new minima ends (before
     the next update changes the parameters), not at every improving step. Stops before updating
     on a non-finite loss. Returns (updates done, e, smooth)."""
+    eta, clip, tau = hyper
+    P, M, h, work = state
+    best_P, best_h, best = best_state
+    losses, smooths = record
+    e, step, smooth = position
     N = book.shape[0]
     _refresh_transposes(P, work)
     pending = False

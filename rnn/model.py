@@ -1,4 +1,4 @@
-"""The reference vanilla RNN (SPEC section 2): small and readable, checked against the equations.
+"""The reference vanilla RNN (docs/algorithm.md section 2): small and readable, checked against the equations.
 
     a_t = W h_{t-1} + U x_t + b,   h_t = tanh(a_t),   o_t = V h_t + c,   p_t = softmax(o_t)
     L   = -sum_t log p_t[y_t]
@@ -106,7 +106,7 @@ def gradients(p: Params, x, y, h0):
 
 
 def update(p: Params, mem: Params, x, y, h_prev, eta: float, clip: float = 5.0):
-    """One training step in place (SPEC section 3): clip, then AdaGrad. Returns (loss, new h_prev)."""
+    """One training step in place (docs/algorithm.md sections 3.3-3.4): clip, then AdaGrad. Returns (loss, new h_prev)."""
     L, g, h = gradients(p, x, y, h_prev)
     for name in PARAM_NAMES:
         gi = np.clip(getattr(g, name), -clip, clip)

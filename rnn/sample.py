@@ -1,7 +1,7 @@
-"""Synthesis (SPEC section 4): feed each sampled character back in; inverse-CDF sampling, seeded.
+"""Synthesis (docs/algorithm.md section 4): feed each sampled character back in; inverse-CDF sampling, seeded.
 
 Temperature divides the logits; nucleus (top-p) sampling keeps the smallest set of most likely
-characters whose probability reaches p. Both default to off (1.0), which is SPEC's plain sampling.
+characters whose probability reaches p. Both default to off (1.0), which is plain sampling.
 """
 
 from __future__ import annotations

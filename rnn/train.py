@@ -1,4 +1,4 @@
-"""Training (SPEC section 3): AdaGrad over epochs, losses of every step, snapshots, best model.
+"""Training (docs/algorithm.md section 3): AdaGrad over epochs, losses of every step, snapshots, best model.
 
 The update steps run in the compiled kernel (`kernel.run_updates`), a chunk at a time; between
 chunks this module takes snapshots, writes checkpoints and prints progress. Chunk boundaries do not
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +93,56 @@ def fingerprint(cfg: TrainConfig, corpus: Corpus) -> dict:
     return {**asdict(cfg), "corpus_sha256": corpus.sha256, "vocab": corpus.vocab}
 
 
+@dataclass
+class RunState:
+    """Everything a run carries from one update to the next: exactly what a checkpoint holds."""
+
+    params: kernel.KernelState  # parameters and AdaGrad memory, in the kernel's layout
+    h: np.ndarray  # h_prev
+    best_P: tuple  # the best model's parameters (kernel layout), its h and [smooth loss, step, x0]
+    best_h: np.ndarray
+    best: np.ndarray
+    losses: np.ndarray  # loss and smooth loss of every update of the whole run
+    smooths: np.ndarray
+    e: int = 0  # position in the text
+    step: int = 0  # updates done
+    smooth: float = 0.0
+    snapshots: list = field(default_factory=list)
+
+    @classmethod
+    def start(cls, corpus: Corpus, cfg: TrainConfig, total: int) -> "RunState":
+        """Initial weights (docs/algorithm.md section 2.2), zero memory, nothing recorded yet."""
+        params = kernel.KernelState.from_params(init_params(corpus.K, cfg.m, cfg.sig, cfg.seed))
+        return cls(params=params, h=np.zeros(cfg.m), best_P=tuple(a.copy() for a in params.param_tuple()),
+                   best_h=np.zeros(cfg.m), best=np.array([np.inf, 0.0, 0.0]),
+                   losses=np.zeros(total), smooths=np.zeros(total))
+
+    def save(self, path, fp: dict) -> None:
+        arrays = {**self.params.arrays(), "h": self.h, "best_h": self.best_h, "best": self.best,
+                  "losses": self.losses[:self.step], "smooths": self.smooths[:self.step],
+                  **{f"best{i}": a for i, a in enumerate(self.best_P)}}
+        checkpoint.save(path, fp, arrays, {"e": self.e, "step": self.step, "smooth": self.smooth},
+                        {"snapshots": self.snapshots})
+
+    def restore(self, path, fp: dict) -> None:
+        arrays, scalars, records = checkpoint.load(path, fp)
+        for name, arr in self.params.arrays().items():
+            arr[...] = arrays[name]
+        for i, arr in enumerate(self.best_P):
+            arr[...] = arrays[f"best{i}"]
+        self.h[:], self.best_h[:], self.best[:] = arrays["h"], arrays["best_h"], arrays["best"]
+        self.e, self.step, self.smooth = scalars["e"], scalars["step"], scalars["smooth"]
+        self.losses[:self.step], self.smooths[:self.step] = arrays["losses"], arrays["smooths"]
+        self.snapshots = records["snapshots"]
+
+
+def _diverged(what: str, bad: int, upe: int, cfg: TrainConfig, checkpoint_path) -> TrainingDiverged:
+    return TrainingDiverged(
+        f"training diverged: {what} at update step {bad} (epoch {(bad - 1) // upe + 1}); "
+        f"lower `eta` (now {cfg.eta}) or check the corpus"
+        + (f"; the last good checkpoint is kept at {checkpoint_path}" if checkpoint_path else ""))
+
+
 def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
           checkpoint_every: int = 20_000, progress_stream=sys.stderr) -> dict:
     """Train one run and write its files into out_dir; returns the summary."""
@@ -103,109 +153,92 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
     upe = updates_per_epoch(corpus.N, tau)
     total = cfg.epochs * upe
     book = corpus.ids.astype(np.int32)
-    K, m = corpus.K, cfg.m
     fp = fingerprint(cfg, corpus)
 
-    state = kernel.KernelState.from_params(init_params(K, m, cfg.sig, cfg.seed))
-    work = kernel.workspace(K, m, tau)
-    h = np.zeros(m)
-    best_P = tuple(a.copy() for a in state.param_tuple())
-    best_h = np.zeros(m)
-    best = np.array([np.inf, 0.0, 0.0])  # lowest smooth loss, its step, the x0 after it
-    losses = np.zeros(total)
-    smooths = np.zeros(total)
-    e, step, smooth = 0, 0, 0.0
-    snapshots: list[dict] = []
-
+    # the state: fresh, or where a checkpoint of the same settings and text left it
+    run = RunState.start(corpus, cfg, total)
     if checkpoint_path and Path(checkpoint_path).exists():
-        arrays, scalars, records = checkpoint.load(checkpoint_path, fp)
-        for name, arr in state.arrays().items():
-            arr[...] = arrays[name]
-        for i, arr in enumerate(best_P):
-            arr[...] = arrays[f"best{i}"]
-        h[:], best_h[:], best[:] = arrays["h"], arrays["best_h"], arrays["best"]
-        e, step, smooth = scalars["e"], scalars["step"], scalars["smooth"]
-        losses[:step], smooths[:step] = arrays["losses"], arrays["smooths"]
-        snapshots = records["snapshots"]
-        print(f"resuming from {checkpoint_path} at step {step}", file=progress_stream)
-
-    def diverged(what: str, bad: int):
-        return TrainingDiverged(
-            f"training diverged: {what} at update step {bad} (epoch {(bad - 1) // upe + 1}); "
-            f"lower `eta` (now {cfg.eta}) or check the corpus"
-            + (f"; the last good checkpoint is kept at {checkpoint_path}" if checkpoint_path else ""))
-
-    def save_checkpoint():
-        if not all(np.isfinite(a).all() for a in state.param_tuple()):
-            raise diverged("the parameters are no longer finite", step)
-        arrays = {**state.arrays(), "h": h, "best_h": best_h, "best": best,
-                  "losses": losses[:step], "smooths": smooths[:step]}
-        arrays.update({f"best{i}": a for i, a in enumerate(best_P)})
-        checkpoint.save(checkpoint_path, fp, arrays, {"e": e, "step": step, "smooth": smooth},
-                        {"snapshots": snapshots})
-
+        run.restore(checkpoint_path, fp)
+        print(f"resuming from {checkpoint_path} at step {run.step}", file=progress_stream)
     snap_steps = cfg.snapshot_steps(total)
     if cfg.snapshot_until > total:
         print(f"warning: snapshots are scheduled up to step {cfg.snapshot_until:,} but training has "
               f"{total:,} steps; taking the {len(snap_steps)} that fall within it", file=progress_stream)
-    progress = Progress(total, upe, step, progress_stream)
-    P, M = state.param_tuple(), state.memory_tuple()
-    while True:
-        if step in snap_steps and not any(s["step"] == step for s in snapshots):
-            text = corpus.decode(synthesize(state.params(), h, book[e], cfg.snapshot_length,
-                                            snapshot_rng(cfg.sample_seed, step)))
-            snapshots.append({"step": step, "smooth_loss": smooth if step else None, "text": text})
-        if step >= total:
-            break
-        stops = [total, step + CHUNK]
-        stops += [s for s in snap_steps if s > step][:1]
-        if checkpoint_path:
-            stops.append((step // checkpoint_every + 1) * checkpoint_every)
-        n = min(stops) - step
-        done, e, smooth_new = kernel.run_updates(
-            book, e, h, P, M, work, cfg.eta, cfg.clip, tau, n, step, smooth,
-            losses[step:step + n], smooths[step:step + n], best_P, best_h, best)
-        if done < n:
-            bad = step + done + 1
-            raise diverged(f"the loss is {losses[bad - 1]}", bad)
-        step += n
-        smooth = smooth_new
-        if checkpoint_path and step % checkpoint_every == 0 and step < total:
-            save_checkpoint()
-        progress(step, smooth, force=step % upe == 0 or step == total)
+    progress = Progress(total, upe, run.step, progress_stream)
+    work = kernel.workspace(corpus.K, cfg.m, tau)
+    kernel_state = (run.params.param_tuple(), run.params.memory_tuple(), run.h, work)
 
+    while True:
+        # snapshot: text from the current parameters, before the update that comes next
+        if run.step in snap_steps and not any(s["step"] == run.step for s in run.snapshots):
+            text = corpus.decode(synthesize(run.params.params(), run.h, book[run.e], cfg.snapshot_length,
+                                            snapshot_rng(cfg.sample_seed, run.step)))
+            run.snapshots.append({"step": run.step, "smooth_loss": run.smooth if run.step else None, "text": text})
+        if run.step >= total:
+            break
+
+        # kernel chunk: updates up to the next snapshot, checkpoint or progress line
+        stops = [total, run.step + CHUNK, *[s for s in snap_steps if s > run.step][:1]]
+        if checkpoint_path:
+            stops.append((run.step // checkpoint_every + 1) * checkpoint_every)
+        n = min(stops) - run.step
+        record = (run.losses[run.step:run.step + n], run.smooths[run.step:run.step + n])
+        done, e, smooth = kernel.run_updates(book, (cfg.eta, cfg.clip, tau), kernel_state,
+                                             (run.best_P, run.best_h, run.best), record,
+                                             (run.e, run.step, run.smooth), n)
+
+        # divergence: the kernel stopped before an update whose loss was not finite
+        if done < n:
+            bad = run.step + done + 1
+            raise _diverged(f"the loss is {run.losses[bad - 1]}", bad, upe, cfg, checkpoint_path)
+        run.e, run.step, run.smooth = e, run.step + n, smooth
+
+        # checkpoint: only of finite parameters, so the last one kept is always good
+        if checkpoint_path and run.step % checkpoint_every == 0 and run.step < total:
+            if not all(np.isfinite(a).all() for a in run.params.param_tuple()):
+                raise _diverged("the parameters are no longer finite", run.step, upe, cfg, checkpoint_path)
+            run.save(checkpoint_path, fp)
+
+        # progress: a line on the log, or a bar on a terminal
+        progress(run.step, run.smooth, force=run.step % upe == 0 or run.step == total)
+
+    # the run's files
     seconds = time.perf_counter() - t0
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    best_params = kernel.params_from_tuple(best_P)
-    best_step = int(best[1])
-    epoch_ends = [float(smooths[k * upe - 1]) for k in range(1, cfg.epochs + 1)]
-    summary = {
-        "seed": cfg.seed,
-        "steps": total,
-        "epochs": cfg.epochs,
-        "updates_per_epoch": upe,
-        "first_loss": float(losses[0]),
-        "end_epoch1_smooth_loss": epoch_ends[0],
-        "epoch_end_smooth_losses": epoch_ends,
-        "final_smooth_loss": float(smooths[-1]),
-        "best_smooth_loss": float(best[0]),
-        "best_step": best_step,
-        "m": m, "eta": cfg.eta, "sig": cfg.sig, "seq_length": tau, "clip": cfg.clip,
-        "sample_seed": cfg.sample_seed,
-        "corpus_sha256": corpus.sha256,
-        "characters": corpus.N,
-        "vocabulary": K,
-    }
-    save_npz(out / RunFiles.losses, loss=losses, smooth_loss=smooths)
-    write_text(out / RunFiles.snapshots, json.dumps(snapshots, indent=1, ensure_ascii=False) + "\n")
-    save_model(out / RunFiles.model_best, best_params, corpus.vocab, h=best_h, x0=int(best[2]),
-               step=best_step, smooth_loss=float(best[0]), seed=cfg.seed)
-    save_model(out / RunFiles.model_final, state.params(), corpus.vocab, h=h, x0=int(book[e]),
-               step=total, smooth_loss=float(smooths[-1]), seed=cfg.seed)
-    write_json(out / RunFiles.summary, summary)
-    write_json(out / RunFiles.timing, {"seconds": seconds, "steps_per_second": total / seconds})  # kept apart:
-    # summary.json holds only numbers that the same settings reproduce bit for bit
+    summary = _write_run(Path(out_dir), run, corpus, cfg, upe, book)
+    write_json(Path(out_dir) / RunFiles.timing, {"seconds": seconds, "steps_per_second": total / seconds})
     if checkpoint_path and Path(checkpoint_path).exists():
         Path(checkpoint_path).unlink()
     return {**summary, "seconds": seconds, "steps_per_second": total / seconds}
+
+
+def _write_run(out: Path, run: RunState, corpus: Corpus, cfg: TrainConfig, upe: int, book) -> dict:
+    """Losses, snapshots, the best and the final model, and the summary: numbers only (no times), so
+    the same settings and text give the same bytes."""
+    out.mkdir(parents=True, exist_ok=True)
+    best_step = int(run.best[1])
+    epoch_ends = [float(run.smooths[k * upe - 1]) for k in range(1, cfg.epochs + 1)]
+    summary = {
+        "seed": cfg.seed,
+        "steps": run.step,
+        "epochs": cfg.epochs,
+        "updates_per_epoch": upe,
+        "first_loss": float(run.losses[0]),
+        "end_epoch1_smooth_loss": epoch_ends[0],
+        "epoch_end_smooth_losses": epoch_ends,
+        "final_smooth_loss": float(run.smooths[-1]),
+        "best_smooth_loss": float(run.best[0]),
+        "best_step": best_step,
+        "m": cfg.m, "eta": cfg.eta, "sig": cfg.sig, "seq_length": cfg.seq_length, "clip": cfg.clip,
+        "sample_seed": cfg.sample_seed,
+        "corpus_sha256": corpus.sha256,
+        "characters": corpus.N,
+        "vocabulary": corpus.K,
+    }
+    save_npz(out / RunFiles.losses, loss=run.losses, smooth_loss=run.smooths)
+    write_text(out / RunFiles.snapshots, json.dumps(run.snapshots, indent=1, ensure_ascii=False) + "\n")
+    save_model(out / RunFiles.model_best, kernel.params_from_tuple(run.best_P), corpus.vocab, h=run.best_h,
+               x0=int(run.best[2]), step=best_step, smooth_loss=float(run.best[0]), seed=cfg.seed)
+    save_model(out / RunFiles.model_final, run.params.params(), corpus.vocab, h=run.h, x0=int(book[run.e]),
+               step=run.step, smooth_loss=float(run.smooths[-1]), seed=cfg.seed)
+    write_json(out / RunFiles.summary, summary)
+    return summary

@@ -20,7 +20,7 @@ def test_vocabulary_sorted_and_round_trip(small_text):
 @pytest.mark.parametrize("N,tau,expected", [(1_107_542, 25, 44_301), (26, 25, 1), (51, 25, 2), (50, 25, 1), (100, 10, 9)])
 def test_updates_per_epoch(N, tau, expected):
     assert corpus.updates_per_epoch(N, tau) == expected
-    # independent count: positions e = 0, tau, ... while e <= N - tau - 1 (SPEC section 3)
+    # independent count: positions e = 0, tau, ... while e <= N - tau - 1 (docs/algorithm.md section 3.2)
     assert expected == sum(1 for e in range(0, N, tau) if e <= N - tau - 1)
 
 

@@ -1,4 +1,4 @@
-"""Training: the SPEC schedule, smooth loss, snapshots, best model, determinism, checkpoints."""
+"""Training: the schedule of docs/algorithm.md section 3, smooth loss, snapshots, best model, determinism, checkpoints."""
 
 import io
 import json
@@ -26,7 +26,7 @@ def _cfg(**kw):
 
 
 def _reference_run(corpus, cfg):
-    """SPEC section 3 written out with the reference model: the losses of every step."""
+    """docs/algorithm.md section 3 written out with the reference model: the losses of every step."""
     p = model.init_params(corpus.K, cfg.m, cfg.sig, cfg.seed)
     mem = p.zeros_like()
     tau, N, ids = cfg.seq_length, corpus.N, corpus.ids
