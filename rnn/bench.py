@@ -1,6 +1,6 @@
 """`python -m rnn bench`: microseconds per update step of the naive baseline, the reference and the kernel.
 
-All three run in one process on the seed's sizes (K = 80 random characters, m = 100, seq_length 25),
+All three run in one process on the original report's sizes (K = 80 random characters, m = 100, seq_length 25),
 float64, one after another, so the speed-up is measured side by side on the same machine.
 """
 

@@ -51,17 +51,19 @@ def cmd_gradcheck(a):
     bad = [m for m in methods if m not in gradcheck.METHODS]
     if bad or not methods:
         raise UserError(f"--methods: unknown {bad}; choose from {', '.join(gradcheck.METHODS)}")
-    table = gradcheck.check(c.ids, c.K, a.m, a.sig, a.seq_length, a.seed, methods, a.h, a.eps)
-    result = {"max_relative_error": table,
-              "settings": {"m": a.m, "sig": a.sig, "seq_length": a.seq_length, "seed": a.seed, "h": a.h,
+    by_m = {str(m): gradcheck.check(c.ids, c.K, m, a.sig, a.seq_length, a.seed, methods, a.h, a.eps)
+            for m in a.sizes}
+    result = {"by_m": by_m,
+              "settings": {"hidden_sizes": a.sizes, "sig": a.sig, "seq_length": a.seq_length, "seed": a.seed, "h": a.h,
                            "eps": a.eps, "methods": methods, "h0": "zeros",
                            "sequence": "first seq_length characters; targets shifted by one",
                            "complex_step": "forward-mode dual numbers: Im L(theta + ih)/h in the limit h -> 0"}}
     _json(a.out, result)
     ref = _reference(a.reference)
     _write(a.table, latex.table1(result, ref["gradient_check"]["max_relative_error"] if ref else None))
-    for name, errs in table.items():
-        print(name, "  ".join(f"{m} {v:.2e}" for m, v in errs.items()))
+    for m, table in by_m.items():
+        for name, errs in table.items():
+            print(f"m = {m}", name, "  ".join(f"{method} {v:.2e}" for method, v in errs.items()))
 
 
 def cmd_train(a):

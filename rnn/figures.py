@@ -1,4 +1,4 @@
-"""Figure 1 of the seed: smooth loss per update step (a), every 10,000th step (b), all seeds overlaid.
+"""Figure 1 of the original report: smooth loss per update step (a), every 10,000th step (b), all seeds overlaid.
 
 Long curves are drawn through a min/max envelope per pixel-sized bin, so the epoch-start spikes
 survive while the PDF stays small. Every figure is written as PDF (for LaTeX) and PNG.

@@ -87,15 +87,15 @@ METHOD_NAMES = {"finite_difference": "Finite difference", "complex_step": "Compl
 
 
 def table1(result: dict, reference: dict | None = None) -> str:
-    """The seed's Table 1: max relative error per parameter, one column per method (+ the seed's)."""
-    methods = list(next(iter(result["max_relative_error"].values())))
-    header = ["Parameter"] + [METHOD_NAMES.get(m, escape(m)) for m in methods]
-    if reference:
-        header.append("Seed (finite difference)")
+    """The original's Table 1: max relative error per parameter; the original report's column first, then
+    one column per method for each hidden size m checked."""
+    by_m = result["by_m"]
+    methods = list(next(iter(next(iter(by_m.values())).values())))
+    header = ["Parameter"] + (["Original report (finite difference)"] if reference else [])
+    header += [f"$m = {m}$: {METHOD_NAMES.get(method, escape(method)).lower()}" for m in by_m for method in methods]
     rows = []
-    for name, errors in result["max_relative_error"].items():
-        row = [name] + [sci(errors[m]) for m in methods]
-        if reference:
-            row.append(sci(reference.get(name)))
+    for name in next(iter(by_m.values())):
+        row = [name] + ([sci(reference.get(name))] if reference else [])
+        row += [sci(by_m[m][name][method]) for m in by_m for method in methods]
         rows.append(row)
     return tabular(header, rows, "l" + "r" * (len(header) - 1))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,6 +20,22 @@ from .provenance import fingerprint
 
 TEX_INSTALL = ("sudo apt-get install --no-install-recommends texlive-latex-base "
                "texlive-latex-recommended latexmk lmodern")
+
+
+def tex_missing(tex) -> list[str]:
+    """What building `tex` needs and this machine lacks: the programs, then every class and package
+    it loads, looked up with kpsewhich (so a TeX installation without, say, lmodern is caught before
+    any training rather than at the end)."""
+    missing = [p for p in ("latexmk", "pdflatex", "kpsewhich") if not shutil.which(p)]
+    if missing:
+        return missing
+    source = Path(tex).read_text()
+    needed = [f"{c}.cls" for c in re.findall(r"\\documentclass(?:\[[^]]*\])?\{([^}]+)\}", source)]
+    for group in re.findall(r"\\usepackage(?:\[[^]]*\])?\{([^}]+)\}", source):
+        needed += [f"{p.strip()}.sty" for p in group.split(",")]
+    proc = subprocess.run(["kpsewhich", *needed], capture_output=True, text=True)
+    found = {Path(line).name for line in proc.stdout.splitlines()}
+    return [name for name in needed if name not in found]
 
 
 def _load(path: Path):
@@ -36,12 +53,12 @@ def macros(grad: dict, corpus: dict, passage: dict, config: dict, reference: dic
         "showseed": str(config["show_seed"]),
         "snapevery": f"{config['snapshots']['every']:,}",
         "snaplength": str(config["snapshots"]["length"]),
-        "gcm": str(s["m"]), "gcsig": str(s["sig"]), "gch": latex.sci(s["h"], 0),
+        "gcm": " and ".join(map(str, s["hidden_sizes"])), "gcsig": str(s["sig"]), "gch": latex.sci(s["h"], 0),
         "gceps": latex.sci(s["eps"], 0), "gcseq": str(s["seq_length"]), "gcseed": str(s["seed"]),
         "passageloss": f"{passage['smooth_loss']:.2f}", "passageseed": str(passage["seed"]),
         "passagestep": f"{passage['step']:,}",
         "figperstep": Figures.per_step, "figevery": Figures.every, "figallseeds": Figures.all_seeds,
-        "seedbest": latex.fixed(reference["smooth_loss"]["best_model"]) if reference else "--",
+        "originalbest": latex.fixed(reference["smooth_loss"]["best_model"]) if reference else "--",
     }
     return "".join(rf"\newcommand{{\{k}}}{{{v}}}" + "\n" for k, v in values.items())
 
@@ -82,6 +99,8 @@ def reproduction_table(prov: dict, bench: dict | None, results_fingerprint: str)
     for seed, run in sorted(prov["runs"].items(), key=lambda kv: int(kv[0])):
         rows.append([f"Training speed, seed {seed}", f"{run['steps_per_second']:,.0f} updates/s"])
     if bench:
+        rows.append(["Update step (below): how measured",
+                     latex.escape(f"alone (no other job running), one core of {prov['machine']['cpu']}")])
         rows.append(["Update step: naive numpy baseline", f"{bench['naive_us']:,.0f} $\\mu$s"])
         rows.append(["Update step: reference (numpy)", f"{bench['reference_us']:,.0f} $\\mu$s"])
         rows.append(["Update step: compiled kernel",

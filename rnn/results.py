@@ -39,7 +39,8 @@ def seed_statistics(summaries: list[dict], key: str) -> dict:
 def seeds_tex(summaries: list[dict], reference: dict | None = None) -> str:
     """Smooth loss per seed at the end of epoch 1 and of training, with mean, min and max."""
     rows = [[str(s["seed"]), latex.fixed(s["end_epoch1_smooth_loss"]), latex.fixed(s["final_smooth_loss"]),
-             latex.fixed(s["best_smooth_loss"]), f"{s['best_step']:,}"] for s in summaries]
+             latex.fixed(s["best_smooth_loss"]),
+             f"{s['best_step']:,} ({(s['best_step'] - 1) // s['updates_per_epoch'] + 1})"] for s in summaries]
     rows.append(latex.MIDRULE)
     keys = ("end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss")
     stats = [seed_statistics(summaries, key) for key in keys]
@@ -49,11 +50,11 @@ def seeds_tex(summaries: list[dict], reference: dict | None = None) -> str:
         ref = reference["smooth_loss"]
         e1 = ref["end_of_epoch_1"]
         rows.append(latex.MIDRULE)
-        rows.append([r"seed report (mean)", latex.fixed(e1["mean"]), r"$\approx$" + latex.fixed(ref["after_10_epochs"], 0),
+        rows.append([r"original report (mean)", latex.fixed(e1["mean"]), r"$\approx$" + latex.fixed(ref["after_10_epochs"], 0),
                      latex.fixed(ref["best_model"]), ""])
-        rows.append([r"seed report (min--max)", f"{e1['min']:.2f}--{e1['max']:.2f}", "", "", ""])
+        rows.append([r"original report (min--max)", f"{e1['min']:.2f}--{e1['max']:.2f}", "", "", ""])
     epochs = summaries[0]["epochs"]
-    header = ["Seed", "End of epoch 1", f"End of epoch {epochs}", "Best", "Best at step"]
+    header = ["Seed", "End of epoch 1", f"End of epoch {epochs}", "Best", "Best at step (epoch)"]
     return latex.tabular(header, rows, "lrrrr")
 
 

@@ -28,16 +28,17 @@ class Setting:
     exclusive_minimum: float | None = None
     flags: dict = field(default_factory=dict)  # command -> flag, e.g. {"train": "--eta"}
     schema: dict = field(default_factory=dict)  # more JSON schema (array items, ...)
+    name: str | None = None  # the function argument, where it is not the flag's name (the symbol m)
 
     def dest(self, command: str) -> str:
         """The argparse name (and function argument) of this setting's flag in `command`."""
-        return self.flags[command].lstrip("-").replace("-", "_")
+        return self.name or self.flags[command].lstrip("-").replace("-", "_")
 
 
 SETTINGS = (
     Setting("book", "builtin:prose", "the text to train on: a UTF-8 file, or builtin:prose (the built-in corpus)",
             "string", flags={"prepare": "--book"}, schema={"minLength": 1}),
-    Setting("m", 100, "hidden units m", "integer", minimum=1, flags={"train": "--m"}),
+    Setting("hidden_size", 100, "hidden units m", "integer", minimum=1, flags={"train": "--hidden-size"}, name="m"),
     Setting("eta", 0.1, "AdaGrad learning rate", "number", exclusive_minimum=0, flags={"train": "--eta"}),
     Setting("sig", 0.01, "initial weights: U, W, V ~ sig * N(0, 1)", "number", exclusive_minimum=0,
             flags={"train": "--sig"}),
@@ -60,8 +61,9 @@ SETTINGS = (
             flags={"train": "--sample-seed", "passage": "--seed"}),
     Setting("passage_length", 1000, "characters synthesised from the best model", "integer", minimum=1,
             flags={"passage": "--length"}),
-    Setting("gradcheck.m", 100, "hidden units of the gradient check's network", "integer", minimum=1,
-            flags={"gradcheck": "--m"}),
+    Setting("gradcheck.hidden_sizes", [5, 100], "hidden units m of the networks checked: a small one as in the "
+            "original's Table 1, and the size that is trained", "array", flags={"gradcheck": "--hidden-sizes"},
+            name="sizes", schema={"items": {"type": "integer", "minimum": 1}, "minItems": 1, "uniqueItems": True}),
     Setting("gradcheck.sig", 0.01, "initial weight scale of the gradient check's network", "number",
             exclusive_minimum=0, flags={"gradcheck": "--sig"}),
     Setting("gradcheck.seed", 1, "initialisation seed of the gradient check's network", "integer",
@@ -99,11 +101,20 @@ def _parse_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def _parse_int_list(text: str) -> list[int]:
+    try:
+        return [int(part) for part in _parse_list(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of integers: {text!r}") from None
+
+
 def add_flags(parser: argparse.ArgumentParser, command: str) -> None:
     """The settings of `command` as flags, with the table's defaults and meanings as help."""
     for s in SETTINGS:
         if command in s.flags:
             kind = {"integer": int, "number": float, "string": str, "array": _parse_list}[s.type]
+            if s.schema.get("items", {}).get("type") == "integer":
+                kind = _parse_int_list
             default = _flag_value(s.default) if s.type == "array" else s.default
             parser.add_argument(s.flags[command], dest=s.dest(command), type=kind,
                                 default=kind(default) if s.type == "array" else default,

@@ -12,13 +12,13 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parents[1]
 TINY_CONFIG = """\
 book: {book}
-m: 8
+hidden_size: 8
 epochs: 2
 seeds: [1, 2]
 snapshots: {{every: 200, until: 600, length: 50}}
 show_seed: 2
 passage_length: 120
-gradcheck: {{m: 8, sig: 0.01, seed: 1, h: 1.0e-4, eps: 1.0e-15, methods: [finite_difference, complex_step]}}
+gradcheck: {{hidden_sizes: [3, 8], sig: 0.01, seed: 1, h: 1.0e-4, eps: 1.0e-15, methods: [finite_difference, complex_step]}}
 checkpoint_every: 300
 """
 

@@ -3,12 +3,14 @@
 import csv
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
 
 import numpy as np
 import pytest
+import yaml
 
 from .conftest import ROOT, TINY_CONFIG, copy_workflow
 from .golden import assert_matches_golden
@@ -57,12 +59,15 @@ def test_every_target_exists_and_numbers_agree(tiny):
         assert int(row["best_step"]) == s["best_step"] and int(row["steps"]) == s["steps"] == 2 * facts["updates_per_epoch"]
         sm = np.load(r / f"runs/seed{row['seed']}/losses.npz")["smooth_loss"]
         assert s["final_smooth_loss"] == sm[-1]
-    grad = json.loads((r / "gradcheck.json").read_text())["max_relative_error"]
+    by_m = json.loads((r / "gradcheck.json").read_text())["by_m"]
+    assert list(by_m) == ["3", "8"]
     table = (r / "table1.tex").read_text()
-    for name, errs in grad.items():
+    reference = yaml.safe_load((ROOT / "report/reference.yaml").read_text())["gradient_check"]["max_relative_error"]
+    for name in ("V", "W", "U", "c", "b"):
         line = next(ln for ln in table.splitlines() if ln.startswith(name + " &"))
-        got = [_sci_value(cell) for cell in line.split("&")[1:3]]
-        want = [float(f"{errs[k]:.2e}") for k in ("finite_difference", "complex_step")]
+        got = [_sci_value(cell) for cell in line.split("&")[1:6]]
+        want = [reference[name]] + [float(f"{by_m[m][name][k]:.2e}") for m in ("3", "8")
+                                    for k in ("finite_difference", "complex_step")]
         assert got == want, (line, want)
     snaps = json.loads((r / "runs/seed2/snapshots.json").read_text())
     assert [x["step"] for x in snaps] == [0, 200, 400, 600]
@@ -75,7 +80,7 @@ def test_every_target_exists_and_numbers_agree(tiny):
         assert (r / f"figures/{name}.pdf").read_bytes()[:5] == b"%PDF-"
         assert (r / f"figures/{name}.png").read_bytes()[:4] == b"\x89PNG"
     prov = json.loads((r / "provenance.json").read_text())
-    assert prov["corpus"]["sha256"] == facts["sha256"] and prov["config"]["m"] == 8
+    assert prov["corpus"]["sha256"] == facts["sha256"] and prov["config"]["hidden_size"] == 8
     assert prov["versions"]["numpy"] and prov["git"].keys() >= {"commit", "dirty"}
     assert set(prov["stage_seconds"]) == {"gradcheck", "train/seed1", "train/seed2"}
     assert all(v > 0 for v in prov["stage_seconds"].values())
@@ -158,16 +163,62 @@ def test_changing_one_hyperparameter_reruns_only_what_it_affects(tiny):
     out = proc.stdout + proc.stderr
     assert re.search(r"\btrain\s+2\b", out) and not re.search(r"\bgradcheck\s+\d", out)
     assert not re.search(r"\bprepare\s+\d", out)
-    (tiny / "gc.yaml").write_text("gradcheck: {m: 6, sig: 0.01, seed: 1, h: 1.0e-4, eps: 1.0e-15, methods: [complex_step]}\n")
+    (tiny / "gc.yaml").write_text("gradcheck: {hidden_sizes: [6], sig: 0.01, seed: 1, h: 1.0e-4, eps: 1.0e-15, methods: [complex_step]}\n")
     proc = snakemake(tiny, "--configfile", "tiny.yaml", "gc.yaml", "-n")
     out = proc.stdout + proc.stderr
     assert re.search(r"\bgradcheck\s+1\b", out) and not re.search(r"\btrain\s+\d", out)
 
 
+def test_a_missing_tex_package_drops_the_pdf_before_any_job(tmp_path):
+    """A TeX tree without lmodern (kpsewhich finds everything else): one line names it and the apt
+    command, before any job; everything but the PDF is planned."""
+    if not shutil.which("kpsewhich"):
+        pytest.skip("needs kpsewhich")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    real = shutil.which("kpsewhich")
+    (fake / "kpsewhich").write_text(f'#!/bin/sh\nfor f in "$@"; do [ "$f" = lmodern.sty ] || {real} "$f"; done\n')
+    (fake / "kpsewhich").chmod(0o755)
+    (tmp_path / "wf").mkdir()
+    d = copy_workflow(tmp_path / "wf")
+    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"}
+    proc = subprocess.run(["snakemake", "-n"], cwd=d, env=env, capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-2000:]
+    lines = [ln for ln in out.splitlines() if "lmodern.sty" in ln]
+    assert len(lines) == 1 and "apt-get install" in lines[0] and lines[0].startswith("TeX lacks lmodern.sty")
+    assert "report_pdf" not in out and re.search(r"\btrain\s+5\b", out)
+
+
+EVERY_KEY = {  # a value other than the default for every top-level key, as a user types it after --config
+    "book": "b.txt", "hidden_size": "12", "eta": "0.05", "sig": "0.02", "seq_length": "20", "epochs": "1",
+    "clip": "4.0", "seeds": "[1,2]", "snapshots": "{every: 300, until: 600, length: 50}", "show_seed": "2",
+    "synthesis_seed": "3", "passage_length": "50", "checkpoint_every": "500",
+    "gradcheck": "{hidden_sizes: [4, 6], sig: 0.02, seed: 2, h: 0.001, eps: 1.0e-14, methods: [complex_step]}",
+}
+
+
+def test_every_config_key_is_settable_with_dash_dash_config(tmp_path, small_text):
+    """The real `snakemake --config KEY=VALUE` for every key of rnn/settings.py (no one-letter keys)."""
+    from rnn.settings import SETTINGS
+
+    assert set(EVERY_KEY) == {s.key.split(".")[0] for s in SETTINGS}
+    d = copy_workflow(tmp_path)
+    (d / "b.txt").write_text(small_text[:3000])
+    proc = snakemake(d, "-n", "-p", "--config", *(f"{k}={v}" for k, v in EVERY_KEY.items()))
+    out = proc.stdout + proc.stderr
+    for flag in ("--book b.txt", "--hidden-size 12", "--eta 0.05", "--sig 0.02", "--seq-length 20", "--epochs 1",
+                 "--clip 4.0", "--snapshot-every 300", "--snapshot-until 600", "--snapshot-length 50",
+                 "--sample-seed 3", "--checkpoint-every 500", "--hidden-sizes 4,6", "--h 0.001", "--eps 1e-14",
+                 "--methods complex_step", "--show-seed 2", "--length 50", "--seed 3"):
+        assert flag in out, flag
+    assert re.search(r"\btrain\s+2\b", out)
+
+
 @pytest.mark.parametrize("override,key", [
     (["epoch=3"], "epoch"),
-    ({"m": 0}, "m"),  # one-letter keys cannot be given with --config (Snakemake needs two characters)
-    ({"gradcheck": {"m": 5, "sig": 0.01, "seed": 1, "h": -1, "eps": 1e-15, "methods": ["complex_step"]}}, "gradcheck.h"),
+    (["hidden_size=0"], "hidden_size"),
+    ({"gradcheck": {"hidden_sizes": [5], "sig": 0.01, "seed": 1, "h": -1, "eps": 1e-15, "methods": ["complex_step"]}}, "gradcheck.h"),
     (["eta=-0.1"], "eta"),
     (["seeds=[]"], "seeds"),
     (["seeds=[1,1]"], "seeds"),
@@ -202,7 +253,7 @@ def test_killed_pipeline_resumes_training_from_its_checkpoint(tmp_path, small_te
     import signal
     import time
 
-    config = TINY_CONFIG.format(book="b.txt").replace("m: 8", "m: 100").replace("epochs: 2", "epochs: 12")
+    config = TINY_CONFIG.format(book="b.txt").replace("hidden_size: 8", "hidden_size: 100").replace("epochs: 2", "epochs: 12")
     dirs = {}
     for name in ("straight", "killed"):
         (tmp_path / name).mkdir()

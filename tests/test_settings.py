@@ -28,7 +28,7 @@ def test_config_yaml_is_valid_and_holds_every_default():
         assert settings.value(config, s.key) == s.default, s.key
 
 
-@pytest.mark.parametrize("key,bad", [("m", 0), ("eta", 0.0), ("snapshots.until", -1), ("gradcheck.h", -1e-4),
+@pytest.mark.parametrize("key,bad", [("hidden_size", 0), ("eta", 0.0), ("gradcheck.hidden_sizes", [0]), ("snapshots.until", -1), ("gradcheck.h", -1e-4),
                                      ("seeds", []), ("gradcheck.methods", ["newton"]), ("book", "")])
 def test_schema_refuses_what_the_table_refuses(key, bad):
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -57,7 +57,8 @@ def _subparser(command) -> argparse.ArgumentParser:
 def test_rule_flags_reach_the_cli_unchanged(command):
     """flags(config, COMMAND), as a rule passes them, parse back to the config's values."""
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    config.update(book="my book's text.txt", eta=0.05, m=7, seq_length=30)
+    config.update(book="my book's text.txt", eta=0.05, hidden_size=7, seq_length=30)
+    config["gradcheck"]["hidden_sizes"] = [3, 40]
     config["gradcheck"]["methods"] = ["complex_step"]
     required = {"prepare": "--out o --facts f", "train": "--corpus c --out-dir o",
                 "gradcheck": "--corpus c --out o --table t", "figures": "--runs r --out-dir o",
@@ -71,5 +72,5 @@ def test_rule_flags_reach_the_cli_unchanged(command):
 def test_range_checks_name_the_config_key():
     with pytest.raises(Exception, match="`snapshots.length`"):
         TrainConfig(snapshot_length=0)
-    with pytest.raises(Exception, match="`m` must be an integer"):
+    with pytest.raises(Exception, match="`hidden_size` must be an integer"):
         TrainConfig(m=2.5)

@@ -147,7 +147,7 @@ def _wait_for_new_checkpoint(ck, since, proc, timeout=120):
 def test_killed_training_resumes_bit_identical(tmp_path, small_corpus):
     corpus_path = tmp_path / "c.npz"
     small_corpus.save(corpus_path)
-    args = ["train", "--corpus", corpus_path, "--seed", 5, "--m", 64, "--epochs", 40,
+    args = ["train", "--corpus", corpus_path, "--seed", 5, "--hidden-size", 64, "--epochs", 40,
             "--snapshot-every", 500, "--snapshot-until", 4000, "--snapshot-length", 40, "--checkpoint-every", 700]
     run_rnn(*args, "--out-dir", tmp_path / "straight", check=True)
     ck = tmp_path / "ck.npz"

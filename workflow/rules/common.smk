@@ -1,7 +1,6 @@
 # Shared by every stage: config validation, the targets, and job resources.
 import json
 import os
-import shutil
 import sys
 
 from snakemake.utils import validate
@@ -9,7 +8,7 @@ from snakemake.utils import validate
 from rnn import outputs as out
 from rnn.code import sources
 from rnn.corpus import updates_per_epoch
-from rnn.report import TEX_INSTALL
+from rnn.report import TEX_INSTALL, tex_missing
 from rnn.settings import flags
 
 
@@ -88,7 +87,7 @@ CHECKSUMMED = [
     "results/best_passage.json",
     "results/best_passage.tex",
 ]
-HAVE_TEX = shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
+TEX_MISSING = tex_missing(workflow.source_path("../../report/report.tex"))
 REFERENCE = "report/reference.yaml"
 
 
@@ -105,11 +104,11 @@ def final_targets():
         "results/checksums.sha256",
         "results/tex/reproduction.tex",
     ]
-    if HAVE_TEX:
+    if not TEX_MISSING:
         targets.append("report/report.pdf")
     else:
         print(
-            "latexmk/pdflatex not found: every result and the fragments of report/report.tex "
+            f"TeX lacks {', '.join(TEX_MISSING)}: every result and the fragments of report/report.tex "
             f"are built, but not report/report.pdf; install TeX with `{TEX_INSTALL}` and rerun",
             file=sys.stderr,
         )

@@ -1,5 +1,5 @@
 rule gradcheck:
-    """The seed's Table 1: analytic vs numerical gradients, max relative error per parameter."""
+    """The original report's Table 1: analytic vs numerical gradients, max relative error per parameter."""
     input:
         corpus=out.CORPUS,
         reference=REFERENCE,

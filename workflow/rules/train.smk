@@ -32,8 +32,10 @@ rule bench:
         "results/bench.json",
     log:
         "logs/bench.log",
+    localrule: True  # on a cluster too: a few seconds, on the machine that the report names
     conda:
         "../envs/rnn.yaml"
+    threads: workflow.cores  # all local cores: no other job runs while it measures
     resources:
         runtime=10,
         mem_mb=lambda wildcards, attempt: 1000 * attempt,
