@@ -151,6 +151,16 @@ def cmd_passage(a):
     _write(a.tex, passage_tex(passage))
 
 
+def cmd_panel(a):
+    from .corpus import Corpus
+    from .results import panel_tex, sampling_panel
+
+    vocab = Corpus.load(a.corpus).vocab if a.corpus else None
+    panel = sampling_panel(a.runs, a.temperatures, a.top_p, a.length, a.seed, vocab)
+    _json(a.json, panel)
+    _write(a.tex, panel_tex(panel))
+
+
 def cmd_provenance(a):
     from . import provenance
     from .results import load_summaries
@@ -262,6 +272,13 @@ def parser() -> argparse.ArgumentParser:
     add_flags(p, "passage")
     p.add_argument("--corpus", help="encoded corpus the models must have been trained on")
     p.add_argument("--txt", required=True)
+    p.add_argument("--json", required=True)
+    p.add_argument("--tex", required=True)
+
+    p = command("panel", cmd_panel, "short passages from the best model at several temperatures and top-p")
+    p.add_argument("--runs", nargs="+", required=True)
+    add_flags(p, "panel")
+    p.add_argument("--corpus", help="encoded corpus the models must have been trained on")
     p.add_argument("--json", required=True)
     p.add_argument("--tex", required=True)
 

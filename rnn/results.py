@@ -68,9 +68,9 @@ def snapshots_tex(snapshots: list[dict], width: int = 88) -> str:
     return "\n".join(parts)
 
 
-def best_passage(run_dirs, length: int, seed: int, vocab_of_corpus: str | None = None) -> dict:
-    """`length` characters from the best model over all runs (lowest best smooth loss); with
-    vocab_of_corpus, a model trained on another text is refused."""
+def best_model(run_dirs, vocab_of_corpus: str | None = None):
+    """(summary, params, vocab, h, x0, meta) of the best model over all runs (lowest best smooth loss);
+    with vocab_of_corpus, a model trained on another text is refused."""
     summaries = load_summaries(run_dirs)
     i = int(np.argmin([s["best_smooth_loss"] for s in summaries]))
     path = Path(run_dirs[i]) / RunFiles.model_best
@@ -78,9 +78,38 @@ def best_passage(run_dirs, length: int, seed: int, vocab_of_corpus: str | None =
     if vocab_of_corpus is not None and vocab != vocab_of_corpus:
         raise UserError(f"{path}: its vocabulary ({len(vocab)} characters) is not the corpus's "
                         f"({len(vocab_of_corpus)}): the model was trained on another text; retrain it")
+    return summaries[i], p, vocab, h, x0, meta
+
+
+def best_passage(run_dirs, length: int, seed: int, vocab_of_corpus: str | None = None) -> dict:
+    """`length` characters from the best model over all runs."""
+    summary, p, vocab, h, x0, meta = best_model(run_dirs, vocab_of_corpus)
     ids = synthesize(p, h, x0, length, np.random.default_rng(seed))
-    return {"seed": summaries[i]["seed"], "step": int(meta["step"]), "smooth_loss": float(meta["smooth_loss"]),
+    return {"seed": summary["seed"], "step": int(meta["step"]), "smooth_loss": float(meta["smooth_loss"]),
             "synthesis_seed": seed, "length": length, "text": "".join(vocab[j] for j in ids)}
+
+
+def sampling_panel(run_dirs, temperatures, top_p: float, length: int, seed: int,
+                   vocab_of_corpus: str | None = None) -> dict:
+    """Short passages from the best model, from the same state and with the same draws, at each
+    temperature and with nucleus sampling: what the sampling settings do to the same model."""
+    summary, p, vocab, h, x0, meta = best_model(run_dirs, vocab_of_corpus)
+    samples = [{"temperature": t, "top_p": 1.0} for t in temperatures] + [{"temperature": 1.0, "top_p": top_p}]
+    for s in samples:
+        ids = synthesize(p, h, x0, length, np.random.default_rng(seed), s["temperature"], s["top_p"])
+        s["text"] = "".join(vocab[j] for j in ids)
+    return {"seed": summary["seed"], "step": int(meta["step"]), "synthesis_seed": seed, "length": length,
+            "samples": samples}
+
+
+def panel_tex(panel: dict, width: int = 88) -> str:
+    parts = [rf"\noindent The best model (seed {panel['seed']}, update step {panel['step']:,}), "
+             rf"{panel['length']} characters each, all from the same state and synthesis seed {panel['synthesis_seed']}:"]
+    for s in panel["samples"]:
+        how = (f"temperature {s['temperature']:g}" if s["top_p"] == 1.0
+               else f"nucleus sampling, top-$p$ {s['top_p']:g}")
+        parts.append(rf"\paragraph{{{how.capitalize()}.}}" + "\n" + latex.verbatim(s["text"], width))
+    return "\n".join(parts)
 
 
 def passage_tex(passage: dict, width: int = 88) -> str:

@@ -58,9 +58,16 @@ SETTINGS = (
     Setting("show_seed", 1, "the run whose Figure 1 and snapshots the report shows (one of seeds)", "integer",
             flags={"figures": "--show-seed"}),
     Setting("synthesis_seed", 0, "seed of every synthesis (snapshots and the best passage)", "integer", minimum=0,
-            flags={"train": "--sample-seed", "passage": "--seed"}),
+            flags={"train": "--sample-seed", "passage": "--seed", "panel": "--seed"}),
     Setting("passage_length", 1000, "characters synthesised from the best model", "integer", minimum=1,
             flags={"passage": "--length"}),
+    Setting("panel.temperatures", [0.5, 0.8, 1.0, 1.2], "sampling panel: temperatures, each from the best model's "
+            "same state", "array", flags={"panel": "--temperatures"},
+            schema={"items": {"type": "number", "exclusiveMinimum": 0}, "minItems": 1}),
+    Setting("panel.top_p", 0.9, "sampling panel: the nucleus (top-p) sample's p", "number", exclusive_minimum=0,
+            flags={"panel": "--top-p"}, schema={"maximum": 1}),
+    Setting("panel.length", 300, "sampling panel: characters per sample", "integer", minimum=1,
+            flags={"panel": "--length"}),
     Setting("gradcheck.hidden_sizes", [5, 100], "hidden units m of the networks checked: a small one as in the "
             "original's Table 1, and the size that is trained", "array", flags={"gradcheck": "--hidden-sizes"},
             name="sizes", schema={"items": {"type": "integer", "minimum": 1}, "minItems": 1, "uniqueItems": True}),
@@ -101,6 +108,13 @@ def _parse_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def _parse_float_list(text: str) -> list[float]:
+    try:
+        return [float(part) for part in _parse_list(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text!r}") from None
+
+
 def _parse_int_list(text: str) -> list[int]:
     try:
         return [int(part) for part in _parse_list(text)]
@@ -115,6 +129,8 @@ def add_flags(parser: argparse.ArgumentParser, command: str) -> None:
             kind = {"integer": int, "number": float, "string": str, "array": _parse_list}[s.type]
             if s.schema.get("items", {}).get("type") == "integer":
                 kind = _parse_int_list
+            elif s.schema.get("items", {}).get("type") == "number":
+                kind = _parse_float_list
             default = _flag_value(s.default) if s.type == "array" else s.default
             parser.add_argument(s.flags[command], dest=s.dest(command), type=kind,
                                 default=kind(default) if s.type == "array" else default,

@@ -18,6 +18,7 @@ seeds: [1, 2]
 snapshots: {{every: 200, until: 600, length: 50}}
 show_seed: 2
 passage_length: 120
+panel: {{temperatures: [0.5, 1.0, 1.5], top_p: 0.9, length: 60}}
 gradcheck: {{hidden_sizes: [3, 8], sig: 0.01, seed: 1, h: 1.0e-4, eps: 1.0e-15, methods: [finite_difference, complex_step]}}
 checkpoint_every: 300
 """

@@ -92,9 +92,9 @@ def test_every_target_exists_and_numbers_agree(tiny):
 def test_report_pdf_has_the_results(tiny):
     pdf = tiny / "report" / "report.pdf"
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    grad = json.loads((tiny / "results/gradcheck.json").read_text())["max_relative_error"]
-    for name, errs in grad.items():
-        assert f"{errs['finite_difference']:.2e}".split("e")[0] in text
+    for table in json.loads((tiny / "results/gradcheck.json").read_text())["by_m"].values():
+        for errs in table.values():
+            assert f"{errs['finite_difference']:.2e}".split("e")[0] in text
     rows = list(csv.DictReader(open(tiny / "results/metrics.csv")))
     for row in rows:
         assert f"{float(row['end_epoch1_smooth_loss']):.2f}" in text
@@ -103,14 +103,30 @@ def test_report_pdf_has_the_results(tiny):
     flat = re.sub(r"[\s\\-]+", "", text)
     first = json.loads((tiny / "results/runs/seed2/snapshots.json").read_text())[0]["text"]
     passage = (tiny / "results/best_passage.txt").read_text()
-    for sample in (first, passage):
+    panel = json.loads((tiny / "results/sampling_panel.json").read_text())["samples"]
+    for sample in (first, passage, *(s["text"] for s in panel)):
         assert re.sub(r"[\s\\-]+", "", sample) in flat
+    assert "Original report" in text and "seed report" not in text
+
+
+def test_sampling_panel_samples_one_state_at_each_setting(tiny):
+    """Same model, state and draws: the temperature-1 sample is the best passage's beginning; sharper and
+    flatter ones differ from it; the nucleus sample too."""
+    panel = json.loads((tiny / "results/sampling_panel.json").read_text())
+    passage = json.loads((tiny / "results/best_passage.json").read_text())
+    texts = {(s["temperature"], s["top_p"]): s["text"] for s in panel["samples"]}
+    assert list(texts) == [(0.5, 1.0), (1.0, 1.0), (1.5, 1.0), (1.0, 0.9)]
+    assert all(len(t) == 60 for t in texts.values()) and panel["seed"] == passage["seed"]
+    assert texts[(1.0, 1.0)] == passage["text"][:60]
+    assert len(set(texts.values())) == 4
+    tex = (tiny / "results/sampling_panel.tex").read_text()
+    assert "Temperature 0.5." in tex and "Nucleus sampling, top-$p$ 0.9." in tex
 
 
 def test_tiny_run_reproduces_its_golden_checksums(tiny):
     """Every numeric result of the tiny run, byte for byte, as committed in tests/golden/tiny.sha256."""
     lines = (tiny / "results/checksums.sha256").read_text().splitlines()
-    assert len(lines) == 4 + 2 * 5 + 6  # corpus, gradient check, 5 files per seed, tables and passage
+    assert len(lines) == 4 + 2 * 5 + 8  # corpus, gradient check, 5 files per seed, tables, passage, panel
     for line in lines:
         digest, path = line.split("  ", 1)
         assert hashlib.sha256((tiny / path).read_bytes()).hexdigest() == digest, path
@@ -194,6 +210,7 @@ EVERY_KEY = {  # a value other than the default for every top-level key, as a us
     "book": "b.txt", "hidden_size": "12", "eta": "0.05", "sig": "0.02", "seq_length": "20", "epochs": "1",
     "clip": "4.0", "seeds": "[1,2]", "snapshots": "{every: 300, until: 600, length: 50}", "show_seed": "2",
     "synthesis_seed": "3", "passage_length": "50", "checkpoint_every": "500",
+    "panel": "{temperatures: [0.7, 1.3], top_p: 0.5, length: 40}",
     "gradcheck": "{hidden_sizes: [4, 6], sig: 0.02, seed: 2, h: 0.001, eps: 1.0e-14, methods: [complex_step]}",
 }
 
@@ -210,7 +227,8 @@ def test_every_config_key_is_settable_with_dash_dash_config(tmp_path, small_text
     for flag in ("--book b.txt", "--hidden-size 12", "--eta 0.05", "--sig 0.02", "--seq-length 20", "--epochs 1",
                  "--clip 4.0", "--snapshot-every 300", "--snapshot-until 600", "--snapshot-length 50",
                  "--sample-seed 3", "--checkpoint-every 500", "--hidden-sizes 4,6", "--h 0.001", "--eps 1e-14",
-                 "--methods complex_step", "--show-seed 2", "--length 50", "--seed 3"):
+                 "--methods complex_step", "--show-seed 2", "--length 50", "--seed 3", "--temperatures 0.7,1.3",
+                 "--top-p 0.5", "--length 40"):
         assert flag in out, flag
     assert re.search(r"\btrain\s+2\b", out)
 

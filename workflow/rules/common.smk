@@ -86,6 +86,8 @@ CHECKSUMMED = [
     "results/best_passage.txt",
     "results/best_passage.json",
     "results/best_passage.tex",
+    "results/sampling_panel.json",
+    "results/sampling_panel.tex",
 ]
 TEX_MISSING = tex_missing(workflow.source_path("../../report/report.tex"))
 REFERENCE = "report/reference.yaml"

@@ -75,6 +75,7 @@ rule report_pdf:
             "results/seeds.tex",
             "results/snapshots.tex",
             "results/best_passage.tex",
+            "results/sampling_panel.tex",
         ],
         figures=FIGURES_PDF,
     output:

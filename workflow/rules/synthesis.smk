@@ -46,3 +46,30 @@ rule best_passage:
     shell:
         "python -m rnn passage --runs {params.runs} {params.settings} --corpus {input.corpus}"
         " --txt {output.txt} --json {output.json} --tex {output.tex} > {log} 2>&1"
+
+
+rule sampling_panel:
+    """Short passages from the best model at several temperatures and with top-p, from one state."""
+    input:
+        SUMMARIES,
+        models=[f"{d}/{out.RunFiles.model_best}" for d in RUN_DIRS],
+        corpus=out.CORPUS,
+        code=sources("panel"),
+    output:
+        json="results/sampling_panel.json",
+        tex=report(
+            "results/sampling_panel.tex",
+            caption="../report/panel.rst",
+            category="Synthesis",
+        ),
+    log:
+        "logs/sampling_panel.log",
+    localrule: True
+    conda:
+        "../envs/rnn.yaml"
+    params:
+        runs=RUN_DIRS,
+        settings=flags(config, "panel"),
+    shell:
+        "python -m rnn panel --runs {params.runs} {params.settings} --corpus {input.corpus}"
+        " --json {output.json} --tex {output.tex} > {log} 2>&1"
