@@ -45,3 +45,19 @@ def test_seed_size_model(small_corpus):
     assert table["c"]["finite_difference"] < 1e-7 and table["b"]["finite_difference"] < 1e-6
     assert table["U"]["finite_difference"] < 1e-4
     assert max(e["finite_difference"] for e in table.values()) < 0.1
+
+
+def test_gradients_above_the_clip_value_are_checked_unclipped():
+    """The check compares the true gradient: here dL/dc for the repeated target is about -25 (1 - 1 / K)
+    = -18.75 (p is near uniform at this scale), far beyond the training clip of 5, so a clipped
+    analytic gradient would be off by a relative error of about 0.58."""
+    from rnn import model
+
+    K, m, tau = 4, 5, 25
+    ids = np.array([0] * (tau + 1) + [1, 2, 3])  # every target of the checked sequence is character 0
+    g = model.gradients(model.init_params(K, m, 0.1, 3), ids[:tau], ids[1:tau + 1], np.zeros(m))[1]
+    assert g.c[0] == pytest.approx(-25 * (1 - 1 / K), abs=0.5)
+    table = gradcheck.check(ids, K, m=m, sig=0.1, seq_length=tau, seed=3)
+    for name, errs in table.items():
+        assert errs["complex_step"] < 1e-12, name
+        assert errs["finite_difference"] < 1e-6, name
