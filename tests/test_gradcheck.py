@@ -61,3 +61,14 @@ def test_gradients_above_the_clip_value_are_checked_unclipped():
     for name, errs in table.items():
         assert errs["complex_step"] < 1e-12, name
         assert errs["finite_difference"] < 1e-6, name
+
+
+def test_relative_error_floor_and_unknown_method():
+    # |a - n| / max(eps, |a| + |n|): below eps = 1e-15 the denominator is eps (hand-worked)
+    assert gradcheck.relative_error(np.array([1e-16]), np.array([0.0]))[0] == pytest.approx(0.1, rel=1e-12)
+    assert gradcheck.relative_error(np.array([1e-16]), np.array([0.0]), eps=1e-16)[0] == 1.0
+    from rnn import model
+
+    p = model.init_params(3, 2, 0.1, 1)
+    with pytest.raises(ValueError, match="unknown method 'bogus'; choose from finite_difference, complex_step"):
+        gradcheck.numerical_gradient(p, "W", [0], [1], np.zeros(2), "bogus", 1e-4)
