@@ -63,8 +63,9 @@ def test_one_character_draws_follow_the_softmax(temperature, top_p):
     h0 = np.tanh(np.linspace(-1, 1, m))
     q = _first_distribution(p, h0, 5, temperature, top_p)
     assert q.min() == 0 if top_p < 1 else q.min() > 0.01  # every character has a fair chance to be seen
-    draws = [sample.synthesize(p, h0, 5, 1, np.random.default_rng(seed), temperature, top_p)[0]
-             for seed in range(n)]
+    # (1, 1) is the default: called without them, as training's snapshots call it
+    kwargs = {} if (temperature, top_p) == (1.0, 1.0) else {"temperature": temperature, "top_p": top_p}
+    draws = [sample.synthesize(p, h0, 5, 1, np.random.default_rng(seed), **kwargs)[0] for seed in range(n)]
     counts = np.bincount(draws, minlength=K)
     assert len(counts) == K and counts[q == 0].sum() == 0
     seen = q > 0
@@ -76,3 +77,15 @@ def test_top_p_keeps_the_smallest_set_reaching_p():
     o = np.log(np.array([0.5, 0.3, 0.15, 0.05]))
     q = sample.next_distribution(o, top_p=0.7)
     assert np.allclose(q, [0.5 / 0.8, 0.3 / 0.8, 0, 0])
+
+
+def test_bad_temperature_or_top_p_is_refused():
+    from rnn.errors import UserError
+
+    p = _model()
+    for kwargs, message in (({"temperature": 0.0}, r"temperature must be > 0 \(got 0.0\)"),
+                            ({"temperature": -1.0}, "temperature must be > 0"),
+                            ({"top_p": 0.0}, r"top_p must be in \(0, 1\] \(got 0.0\)"),
+                            ({"top_p": 1.5}, r"top_p must be in \(0, 1\]")):
+        with pytest.raises(UserError, match=message):
+            sample.synthesize(p, np.zeros(12), 3, 5, np.random.default_rng(0), **kwargs)

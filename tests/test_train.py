@@ -232,3 +232,14 @@ def test_checkpoint_from_other_settings_is_refused(tmp_path, small_corpus):
     ck.write_bytes(b"PK\x03\x04 truncated")
     proc = run_rnn("train", "--corpus", corpus_path, "--out-dir", tmp_path / "o", "--checkpoint", ck)
     assert proc.returncode == 2 and "damaged checkpoint" in proc.stderr
+
+
+def test_checkpoint_with_a_pickled_array_is_refused_as_damaged(tmp_path, small_corpus):
+    from rnn import checkpoint
+    from rnn.train import fingerprint
+
+    ck = tmp_path / "ck.npz"
+    np.savez(ck, fingerprint=np.array([fingerprint(_cfg(), small_corpus)], dtype=object),
+             scalars=np.array("{}"), records=np.array("{}"))
+    with pytest.raises(UserError, match="damaged checkpoint"):
+        checkpoint.load(ck, fingerprint(_cfg(), small_corpus))
