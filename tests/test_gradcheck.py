@@ -70,5 +70,5 @@ def test_relative_error_floor_and_unknown_method():
     from rnn import model
 
     p = model.init_params(3, 2, 0.1, 1)
-    with pytest.raises(ValueError, match="unknown method 'bogus'; choose from finite_difference, complex_step"):
+    with pytest.raises(ValueError, match="^unknown method 'bogus'; choose from finite_difference, complex_step$"):
         gradcheck.numerical_gradient(p, "W", [0], [1], np.zeros(2), "bogus", 1e-4)

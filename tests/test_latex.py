@@ -29,11 +29,12 @@ def test_escape_replaces_each_special_character_exactly():
         assert latex.escape(ch) == want, ch
         assert latex.escape(f"a{ch}b") == f"a{want}b", ch
     assert latex.escape("".join(ESCAPED)) == "".join(ESCAPED.values())
-    plain = "azAZ09!()*+,./:;=?@[] éüßÆø•–—…€"  # printed as themselves
+    plain = "azAZ09!()*+,./:;=?@[] ¡éüßÆøÿ•–—…€"  # printed as themselves (¡ and ÿ: the ends of Latin-1)
     assert latex.escape(plain) == plain
     assert latex.escape("a\tb") == "a    b"  # a tab is four spaces
     # no 8-bit font has these: their code point, in gray
-    for ch, code in (("中", "4E2D"), ("\x07", "0007"), ("\xad", "00AD"), ("\n", "000A"), ("\x7f", "007F")):
+    for ch, code in (("中", "4E2D"), ("\x07", "0007"), ("\xad", "00AD"), ("\n", "000A"), ("\x7f", "007F"),
+                     ("\xa0", "00A0"), ("Ā", "0100")):
         assert latex.escape(ch) == r"\textcolor{gray}{[U+%s]}" % code, repr(ch)
 
 
@@ -60,6 +61,7 @@ def test_verbatim_escapes_and_wraps_long_lines_with_a_mark():
     ]) + "\n"
     assert latex.verbatim("\tx", width=2).count(mark) == 2  # the tab counts as four columns
     assert latex.verbatim("x" * 88) == "\\begin{modeltext}\n\\mbox{}" + "x" * 88 + "\\\\\n\\end{modeltext}\n"
+    assert latex.verbatim("x" * 89).count(mark) == 1  # 88 columns by default
     assert latex.verbatim("中") == "\\begin{modeltext}\n\\mbox{}\\textcolor{gray}{[U+4E2D]}\\\\\n\\end{modeltext}\n"
 
 

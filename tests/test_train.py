@@ -238,8 +238,21 @@ def test_checkpoint_with_a_pickled_array_is_refused_as_damaged(tmp_path, small_c
     from rnn import checkpoint
     from rnn.train import fingerprint
 
+    fp = fingerprint(_cfg(), small_corpus)
     ck = tmp_path / "ck.npz"
-    np.savez(ck, fingerprint=np.array([fingerprint(_cfg(), small_corpus)], dtype=object),
-             scalars=np.array("{}"), records=np.array("{}"))
+    np.savez(ck, fingerprint=np.array(json.dumps(fp)), scalars=np.array("{}"), records=np.array("{}"),
+             a_x=np.array([{"a": 1}], dtype=object))
     with pytest.raises(UserError, match="damaged checkpoint"):
-        checkpoint.load(ck, fingerprint(_cfg(), small_corpus))
+        checkpoint.load(ck, fp)
+
+
+def test_checkpoint_lacking_a_setting_names_it(tmp_path, small_corpus):
+    """A checkpoint whose fingerprint has no `eta` at all (an older format) differs in eta."""
+    from rnn import checkpoint
+    from rnn.train import fingerprint
+
+    fp = fingerprint(_cfg(), small_corpus)
+    ck = tmp_path / "ck.npz"
+    checkpoint.save(ck, {k: v for k, v in fp.items() if k != "eta"}, {}, {}, {})
+    with pytest.raises(UserError, match=r"\(eta differ\)"):
+        checkpoint.load(ck, fp)
