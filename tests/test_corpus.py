@@ -194,3 +194,10 @@ def test_load_needs_exactly_one_sequence(tmp_path):
     assert corpus.load(str(f), seq_length=25).N == 26
     with pytest.raises(UserError, match="only 26 characters.*seq_length \\+ 1 = 27"):
         corpus.load(str(f), seq_length=26)
+
+
+def test_unknown_builtin_corpus_is_a_user_error_listing_the_builtins():
+    with pytest.raises(UserError, match="unknown built-in corpus .*nope.*; choose one of builtin:") as info:
+        corpus.load("builtin:nope")
+    assert all(f"builtin:{name}" in str(info.value) for name in corpus.BUILTIN_CORPORA)
+    assert str(info.value).endswith(" or give a path to a UTF-8 text file")
