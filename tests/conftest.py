@@ -24,6 +24,26 @@ checkpoint_every: 300
 """
 
 
+def require(service: str, available: bool, hint: str) -> None:
+    """Skip the calling test when `service` is missing; with RNN_REQUIRE_SERVICES=1 (set by .ci/run) fail it."""
+    if available:
+        return
+    message = f"{service} is not available: {hint}"
+    if os.environ.get("RNN_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"RNN_REQUIRE_SERVICES=1 and {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def have_tex() -> bool:
+    return all(shutil.which(tool) for tool in ("latexmk", "pdflatex", "pdftotext"))
+
+
+@pytest.fixture(scope="session")
+def tex():
+    """For tests that build PDFs: latexmk and pdflatex, and pdftotext to read them back."""
+    require("TeX", have_tex(), "install texlive-latex-base texlive-latex-recommended latexmk lmodern poppler-utils")
+
+
 def run_rnn(*args, cwd=None, check=False):
     """`python -m rnn ARGS` as a user runs it."""
     proc = subprocess.run([sys.executable, "-m", "rnn", *map(str, args)], cwd=cwd,

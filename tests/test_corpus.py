@@ -130,3 +130,78 @@ def test_model_from_another_text_is_refused(tmp_path, small_text):
                    "--json", tmp_path / "p.json", "--tex", tmp_path / "p.tex")
     _one_line_error(proc, "model_best.npz", "trained on another text")
     assert not (tmp_path / "p.txt").exists() and _json.loads((run / "summary.json").read_text()) == before
+
+
+def _saved(path, ids, vocab, source="s", sha=None):
+    """An encoded-corpus file written by hand, as Corpus.save lays it out."""
+    text = "".join(vocab[i] for i in ids if 0 <= i < len(vocab))
+    np.savez(path, ids=np.array(ids, dtype=np.int32), vocab=np.array(vocab), source=np.array(source),
+             sha256=np.array(sha or hashlib.sha256(text.encode()).hexdigest()))
+
+
+def test_corpus_file_round_trip_and_refusals(tmp_path):
+    c = corpus.Corpus.from_text("hello, world\n", "my source")
+    assert (c.vocab, list(c.ids[:3]), c.N, c.K) == ("\n ,dehlorw", [5, 4, 6], 13, 10)
+    c.save(tmp_path / "c.npz")
+    back = corpus.Corpus.load(tmp_path / "c.npz")
+    assert (back.text, back.vocab, back.source) == ("hello, world\n", "\n ,dehlorw", "my source")
+    assert back.sha256 == hashlib.sha256(b"hello, world\n").hexdigest() and np.array_equal(back.ids, c.ids)
+    _saved(tmp_path / "edge.npz", [0, 2], "abc")  # the first and the last id of the vocabulary are fine
+    assert corpus.Corpus.load(tmp_path / "edge.npz").text == "ac"
+    for bad in ([0, 3], [-1, 1]):
+        _saved(tmp_path / "bad.npz", bad, "abc")
+        with pytest.raises(UserError, match="ids outside the vocabulary"):
+            corpus.Corpus.load(tmp_path / "bad.npz")
+    _saved(tmp_path / "sum.npz", [0, 1], "abc", sha="0" * 64)
+    with pytest.raises(UserError, match="checksum mismatch"):
+        corpus.Corpus.load(tmp_path / "sum.npz")
+    with pytest.raises(UserError, match="encoded corpus not found"):
+        corpus.Corpus.load(tmp_path / "none.npz")
+    # no pickle: an object array is a damaged file, never unpickled
+    np.savez(tmp_path / "obj.npz", ids=np.array([0], dtype=np.int32), vocab=np.array(["a"], dtype=object),
+             source=np.array("s"), sha256=np.array("x"))
+    with pytest.raises(UserError, match="not a readable encoded corpus"):
+        corpus.Corpus.load(tmp_path / "obj.npz")
+
+
+def test_corpus_is_immutable_and_encode_names_unknown_characters():
+    import dataclasses
+
+    c = corpus.Corpus.from_text("abcabc", "s")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        c.text = "xyz"
+    with pytest.raises(UserError, match=r"characters 'xz' are not in the corpus vocabulary"):
+        c.encode("axbz")
+
+
+def test_facts_are_what_corpus_json_records():
+    c = corpus.Corpus.from_text("x" * 101, "src")
+    assert c.facts(25) == {"source": "src", "characters": 101, "vocabulary": 1, "seq_length": 25,
+                           "updates_per_epoch": 4, "sha256": hashlib.sha256(b"x" * 101).hexdigest()}
+
+
+def test_read_text_edge_cases(tmp_path):
+    f = tmp_path / "b.txt"
+    f.write_bytes(b"\xef\xbb\xbfab\xef\xbb\xbfc")  # a UTF-8 byte order mark is dropped at the start only
+    assert corpus.read_text(f) == "ab\ufeffc"
+    f.write_bytes(b"\x00abc")
+    with pytest.raises(UserError, match="NUL byte at offset 0"):
+        corpus.read_text(f)
+    f.write_bytes(b"\nab\xff")
+    with pytest.raises(UserError, match=r"byte offset 3 \(line 2\)"):
+        corpus.read_text(f)
+
+
+def test_load_needs_exactly_one_sequence(tmp_path):
+    f = tmp_path / "b.txt"
+    f.write_text("x" * 26)
+    assert corpus.load(str(f), seq_length=25).N == 26
+    with pytest.raises(UserError, match="only 26 characters.*seq_length \\+ 1 = 27"):
+        corpus.load(str(f), seq_length=26)
+
+
+def test_unknown_builtin_corpus_is_a_user_error_listing_the_builtins():
+    with pytest.raises(UserError, match="unknown built-in corpus .*nope.*; choose one of builtin:") as info:
+        corpus.load("builtin:nope")
+    assert all(f"builtin:{name}" in str(info.value) for name in corpus.BUILTIN_CORPORA)
+    assert str(info.value).endswith(" or give a path to a UTF-8 text file")

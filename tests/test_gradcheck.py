@@ -49,7 +49,7 @@ def test_kernel_gradients_and_dual_numbers_equal_the_reference(small_corpus, m, 
 
 @pytest.mark.slow
 def test_seed_size_model(small_corpus):
-    """m = 100, sig = 0.01, seq_length 25: the seed's settings."""
+    """m = 100, sig = 0.01, seq_length 25: the original report's settings."""
     table = gradcheck.check(small_corpus.ids, small_corpus.K, m=100, sig=0.01, seq_length=25, seed=1)
     for name, errs in table.items():
         assert errs["complex_step"] <= 1e-10, name
@@ -58,3 +58,30 @@ def test_seed_size_model(small_corpus):
     assert table["c"]["finite_difference"] < 1e-7 and table["b"]["finite_difference"] < 1e-6
     assert table["U"]["finite_difference"] < 1e-4
     assert max(e["finite_difference"] for e in table.values()) < 0.1
+
+
+def test_gradients_above_the_clip_value_are_checked_unclipped():
+    """The check compares the true gradient: here dL/dc for the repeated target is about -25 (1 - 1 / K)
+    = -18.75 (p is near uniform at this scale), far beyond the training clip of 5, so a clipped
+    analytic gradient would be off by a relative error of about 0.58."""
+    from rnn import model
+
+    K, m, tau = 4, 5, 25
+    ids = np.array([0] * (tau + 1) + [1, 2, 3])  # every target of the checked sequence is character 0
+    g = model.gradients(model.init_params(K, m, 0.1, 3), ids[:tau], ids[1:tau + 1], np.zeros(m))[1]
+    assert g.c[0] == pytest.approx(-25 * (1 - 1 / K), abs=0.5)
+    table = gradcheck.check(ids, K, m=m, sig=0.1, seq_length=tau, seed=3)
+    for name, errs in table.items():
+        assert errs["complex_step"] < 1e-12, name
+        assert errs["finite_difference"] < 1e-6, name
+
+
+def test_relative_error_floor_and_unknown_method():
+    # |a - n| / max(eps, |a| + |n|): below eps = 1e-15 the denominator is eps (hand-worked)
+    assert gradcheck.relative_error(np.array([1e-16]), np.array([0.0]))[0] == pytest.approx(0.1, rel=1e-12)
+    assert gradcheck.relative_error(np.array([1e-16]), np.array([0.0]), eps=1e-16)[0] == 1.0
+    from rnn import model
+
+    p = model.init_params(3, 2, 0.1, 1)
+    with pytest.raises(ValueError, match="^unknown method 'bogus'; choose from finite_difference, complex_step$"):
+        gradcheck.numerical_gradients(p, np.array([0, 1]), np.zeros(2), "bogus", 1e-4)

@@ -1,6 +1,7 @@
 """The reference model against an independent implementation and against the equations."""
 
 import numpy as np
+import pytest
 
 from rnn import model, naive
 
@@ -47,7 +48,6 @@ def test_update_matches_min_char_rnn(rng):
 
 
 def test_model_file_round_trip_and_refusals(tmp_path):
-    import pytest
 
     from rnn.errors import UserError
 
@@ -65,3 +65,38 @@ def test_model_file_round_trip_and_refusals(tmp_path):
     path.write_bytes(b"PK\x03\x04garbage")
     with pytest.raises(UserError, match="not a readable model file"):
         model.load_model(path)
+
+
+def test_update_clips_at_five_by_default():
+    """dL/dc for a target repeated 25 times is about -18.75; clipped to -5 with AdaGrad memory 1:
+    c[0] moves by eta * 5 / sqrt(1 + 25 + 1e-8) (hand-worked), other entries by less than eta."""
+    K, m, tau, eta = 4, 5, 25, 0.1
+    p = model.init_params(K, m, 0.1, 3)
+    mem = model.Params(**{k: np.ones_like(v) for k, v in p.arrays().items()})
+    x = np.zeros(tau, dtype=int)
+    model.update(p, mem, x, x, np.zeros(m), eta)
+    assert p.c[0] == pytest.approx(eta * 5 / np.sqrt(26 + 1e-8), rel=1e-12)
+    assert mem.c[0] == 26.0
+
+
+def test_forward_is_stable_for_large_logits():
+    """Logits near 1000: log-softmax by the shift, against scipy's logsumexp."""
+    from scipy.special import logsumexp
+
+    p = model.init_params(6, 4, 1.0, 5)
+    p.V *= 400.0
+    p.c[:] = 900.0
+    x = np.array([1, 2, 3])
+    H, log_p = model.forward(p, x, np.zeros(4))
+    O = H[1:] @ p.V.T + p.c
+    assert O.max() > 800 and np.all(np.isfinite(log_p))
+    assert np.allclose(log_p, O - logsumexp(O, axis=1, keepdims=True), rtol=1e-13, atol=1e-9)
+
+
+def test_model_file_with_a_pickled_array_is_refused(tmp_path):
+    from rnn.errors import UserError
+
+    p = model.init_params(3, 2, 0.1, 1)
+    np.savez(tmp_path / "m.npz", **p.arrays(), vocab=np.array(["abc"], dtype=object), h=np.zeros(2), x0=np.array(0))
+    with pytest.raises(UserError, match="not a readable model file"):
+        model.load_model(tmp_path / "m.npz")

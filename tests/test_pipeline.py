@@ -5,7 +5,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 
 import numpy as np
@@ -16,7 +15,6 @@ from .conftest import ROOT, TINY_CONFIG, copy_workflow
 from .golden import assert_matches_golden
 
 pytestmark = pytest.mark.slow
-HAVE_TEX = shutil.which("latexmk") is not None
 
 
 def snakemake(cwd, *args, check=True, timeout=600):
@@ -88,8 +86,7 @@ def test_every_target_exists_and_numbers_agree(tiny):
         assert (tiny / "logs" / f"{log}.log").exists(), log
 
 
-@pytest.mark.skipif(not HAVE_TEX, reason="TeX is not installed")
-def test_report_pdf_has_the_results(tiny):
+def test_report_pdf_has_the_results(tex, tiny):
     pdf = tiny / "report" / "report.pdf"
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     for table in json.loads((tiny / "results/gradcheck.json").read_text())["by_m"].values():

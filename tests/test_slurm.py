@@ -8,7 +8,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from .conftest import TINY_CONFIG, copy_workflow
+from .conftest import TINY_CONFIG, copy_workflow, require
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -23,6 +23,11 @@ def _slurm_up():
         return False
     proc = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True)
     return proc.returncode == 0 and any(s in proc.stdout for s in ("idle", "mix", "alloc"))
+
+
+@pytest.fixture(scope="module")
+def slurm():
+    require("SLURM", _slurm_up(), "no SLURM cluster answers sinfo (start one: workflow/scripts/slurm-local-start.sh)")
 
 
 def snakemake(cwd, *args, check=True):
@@ -58,8 +63,7 @@ def _same_results(a, b):
                (b / f"results/runs/seed{seed}/snapshots.json").read_text()
 
 
-@pytest.mark.skipif(not _slurm_up(), reason="no running SLURM (workflow/scripts/slurm-local-start.sh)")
-def test_pipeline_on_slurm_equals_local_run(tmp_path, small_text):
+def test_pipeline_on_slurm_equals_local_run(slurm, tmp_path, small_text):
     runs = {}
     for where in ("local", "slurm"):
         (tmp_path / where).mkdir()
@@ -80,8 +84,7 @@ def test_pipeline_on_slurm_equals_local_run(tmp_path, small_text):
     _same_results(runs["local"], runs["slurm"])
 
 
-@pytest.mark.skipif(not _slurm_up(), reason="no running SLURM (workflow/scripts/slurm-local-start.sh)")
-def test_failing_job_names_the_rule_and_a_rerun_picks_up(tmp_path, small_text):
+def test_failing_job_names_the_rule_and_a_rerun_picks_up(slurm, tmp_path, small_text):
     d = copy_workflow(tmp_path)
     (d / "book.txt").write_text(small_text[:5000])
     (d / "tiny.yaml").write_text(TINY_CONFIG.format(book="book.txt"))

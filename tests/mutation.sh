@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Mutation testing of the core modules with mutmut 2.x (`pip install 'mutmut<3'`).
+# mutmut 2 writes each mutant into the source file and runs a test command, which numba's njit
+# compiles like any source (mutmut 3's trampolines do not survive njit). Each module is run
+# against the fast tests that exercise it (-x: stop at the first failure).
+#
+#   tests/mutation.sh                 # every core module (one to two hours on one core)
+#   tests/mutation.sh latex sample    # some of them
+#   mutmut results; mutmut show ID    # the survivors, one mutant's diff
+#
+# Results are kept in .mutmut-cache: a rerun tests only the mutants not yet killed. mutmut edits
+# the files in place (and restores them): run it in a clean checkout or a copy, not while editing.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" OPENBLAS_NUM_THREADS=1
+
+if [ "${1:-}" = --run-tests ]; then  # the test command of one mutant
+    shift
+    python -m pytest -x -q -p no:cacheprovider -m "not slow and not slurm" -k "not bench" "$@"
+    # mutmut 2 counts only exit status 1 as killed: a mutant that breaks the import (pytest's 2,
+    # a collection error) must count as killed too
+    [ $? -eq 0 ] || exit 1
+    exit 0
+fi
+
+declare -A TESTS=(
+    [corpus]="tests/test_corpus.py"
+    [model]="tests/test_model.py tests/test_kernel.py tests/test_gradcheck.py tests/test_sample.py"
+    [kernel]="tests/test_kernel.py"
+    [gradcheck]="tests/test_gradcheck.py"
+    [train]="tests/test_train.py"
+    [sample]="tests/test_sample.py tests/test_train.py"
+    [checkpoint]="tests/test_train.py"
+    [latex]="tests/test_latex.py"
+)
+failed=0
+modules=("$@")
+[ ${#modules[@]} -gt 0 ] || modules=(corpus model gradcheck train sample checkpoint latex kernel)
+for mod in "${modules[@]}"; do
+    [ -n "${TESTS[$mod]:-}" ] || { echo "unknown module $mod; choose from ${!TESTS[*]}" >&2; exit 2; }
+    only=()
+    if [ "$mod" = kernel ]; then
+        # Each kernel mutant costs a numba compile (about 8 s), so only the training loop is mutated:
+        # _adagrad and everything from _apply_update on (update_step, the best model, run_updates).
+        # fast_exp/fast_tanh and the forward/backward pass are pinned by the ULP and one-step tests.
+        # mutmut takes the lines to mutate as the added lines of a patch (needs `whatthepatch`).
+        python - > .mutmut-kernel.patch <<'PY'
+import difflib
+lines = open("rnn/kernel.py").read().splitlines(keepends=True)
+start = lambda name: next(i for i, line in enumerate(lines) if line.startswith(f"def {name}(")) - 1
+a, b, c = start("_adagrad"), start("_loss_and_gradients"), start("_apply_update")
+rest = lines[:a] + lines[b:c]
+print("".join(difflib.unified_diff(rest, lines, "rnn/kernel.py", "rnn/kernel.py")), end="")
+PY
+        only=(--use-patch-file .mutmut-kernel.patch)
+    fi
+    # (--run-tests above: the fast tests without the benchmark, which measures speed and checks nothing
+    # a mutant changes)
+    mutmut run --paths-to-mutate "rnn/$mod.py" --tests-dir tests --test-time-base 30 --simple-output --no-progress \
+        "${only[@]}" --runner "bash tests/mutation.sh --run-tests ${TESTS[$mod]}"
+    rc=$?  # a bit mask: 1 a fatal error, 2 survivors, 4 timeouts, 8 suspicious
+    if (( rc & 1 )); then echo "mutmut stopped with an error on rnn/$mod.py" >&2; failed=1; fi
+done
+mutmut results
+exit $failed

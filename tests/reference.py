@@ -1,0 +1,64 @@
+"""SPEC section 3 written out with the reference model (rnn.model), step by step: the oracle of training.
+
+Independent of the kernel and of rnn.train: plain Python over `model.update`, the schedule, the
+smooth loss and the best model as the SPEC states them.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnn import model
+
+
+@dataclass
+class Trajectory:
+    losses: list = field(default_factory=list)
+    smooths: list = field(default_factory=list)
+    p: model.Params = None  # after the last update
+    mem: model.Params = None
+    h: np.ndarray = None  # the h_prev and position of the next update
+    e: int = 0
+    # the best model: the state after the update with the lowest smooth loss (the first such
+    # update), with the h and next input x0 that the following update starts from
+    best_smooth: float = np.inf
+    best_step: int = 0
+    best_p: model.Params = None
+    best_h: np.ndarray = None
+    best_x0: int = 0
+
+
+def reference_run(ids, K, m, n_steps, *, sig=0.01, seed=3, eta=0.1, clip=5.0, tau=25):
+    """n_steps SPEC updates from e = 0, h = 0 on the integer text ids, from init_params(K, m, sig, seed)."""
+    ids = np.asarray(ids)
+    N = len(ids)
+    r = Trajectory(p=model.init_params(K, m, sig, seed))
+    r.mem, r.h, r.e = r.p.zeros_like(), np.zeros(m), 0
+    for step in range(1, n_steps + 1):
+        L, r.h = model.update(r.p, r.mem, ids[r.e:r.e + tau], ids[r.e + 1:r.e + tau + 1], r.h, eta, clip)
+        smooth = L if step == 1 else 0.999 * r.smooths[-1] + 0.001 * L
+        r.losses.append(L)
+        r.smooths.append(smooth)
+        r.e += tau
+        if r.e + tau + 1 > N:  # no full sequence (tau inputs and tau targets) is left: next epoch
+            r.e, r.h = 0, np.zeros(m)
+        if smooth < r.best_smooth:
+            r.best_smooth, r.best_step = smooth, step
+            r.best_p, r.best_h, r.best_x0 = r.p.copy(), r.h.copy(), int(ids[r.e])
+    r.losses, r.smooths = np.array(r.losses), np.array(r.smooths)
+    return r
+
+
+def rel(a, b):
+    """max |a - b| / max |b|: the relative difference of two arrays."""
+    a, b = np.asarray(a), np.asarray(b)
+    return np.abs(a - b).max() / max(np.abs(b).max(), 1e-300)
+
+
+def easy_then_hard(n_easy=1000, n_hard=1000, k=40):
+    """'abab...' then pseudo-random characters (an LCG): the smooth loss falls, then rises."""
+    x, hard = 12345, []
+    for _ in range(n_hard):
+        x = (1103515245 * x + 12345) % 2**31
+        hard.append(chr(48 + (x >> 16) % k))
+    return "ab" * (n_easy // 2) + "".join(hard)
