@@ -161,6 +161,16 @@ def cmd_panel(a):
     _write(a.tex, panel_tex(panel))
 
 
+def cmd_sweep(a):
+    from . import sweep
+
+    runs = json.loads(a.runs)
+    if runs:
+        sweep.write_all(runs, a.out_dir, a.section)
+    else:
+        _write(a.section, sweep.section_tex(None, []))
+
+
 def cmd_provenance(a):
     from . import provenance
     from .results import load_summaries
@@ -281,6 +291,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", help="encoded corpus the models must have been trained on")
     p.add_argument("--json", required=True)
     p.add_argument("--tex", required=True)
+
+    p = command("sweep", cmd_sweep, "a sweep's metrics.csv, table, figures and report section from its runs")
+    p.add_argument("--runs", required=True, help="JSON: [{point, seed, dir}, ...] (empty: no sweep)")
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--section", required=True, help="the report's Sweep section (.tex)")
 
     p = command("provenance", cmd_provenance, "record config, corpus, versions, commit, machine, times")
     p.add_argument("--config", required=True, help="the configuration as JSON")

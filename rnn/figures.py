@@ -93,3 +93,49 @@ def all_seeds(smooths: dict[int, np.ndarray], upe: int, out_base: Path) -> list[
         ax.set_xlim(0, stack.shape[1])
         ax.legend(loc="upper right", frameon=False)
         return _save(fig, out_base)
+
+
+def sweep_curves(curves: dict[str, list[np.ndarray]], out_base: Path) -> list[Path]:
+    """Smooth loss per update step of each point of a sweep: mean over seeds and a min-max band."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.6))
+        for i, (name, runs) in enumerate(curves.items()):
+            length = min(len(r) for r in runs)
+            stack = np.vstack([r[:length] for r in runs])
+            x, mean = envelope(stack.mean(axis=0))
+            _, lo = envelope(stack.min(axis=0))
+            _, hi = envelope(stack.max(axis=0))
+            ax.fill_between(x, np.minimum(lo, hi), np.maximum(lo, hi), color=f"C{i % 10}", alpha=0.15, lw=0)
+            ax.plot(x, mean, color=f"C{i % 10}", lw=0.7, label=name.replace("/", ", ").replace("~", " = "))
+        ax.set_xlabel("update step")
+        ax.set_ylabel("smooth loss")
+        ax.set_title("sweep: smooth loss per point (mean over seeds, band: min-max)")
+        ax.legend(loc="upper right", frameon=False, fontsize=7)
+        return _save(fig, out_base)
+
+
+def sweep_final(stats: list[dict], out_base: Path) -> list[Path]:
+    """Final smooth loss against each swept setting, one line per combination of the other settings."""
+    keys = list(stats[0]["point"])
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(keys), figsize=(3.4 * len(keys), 3.0), squeeze=False)
+        for ax, key in zip(axes[0], keys):
+            others = [k for k in keys if k != key]
+            groups: dict[tuple, list] = {}
+            for row in stats:
+                groups.setdefault(tuple(row["point"][k] for k in others), []).append(row)
+            for i, (rest, rows) in enumerate(groups.items()):
+                rows.sort(key=lambda r: r["point"][key])
+                x = [r["point"][key] for r in rows]
+                y = np.array([r["final_smooth_loss"]["mean"] for r in rows])
+                err = np.array([[r["final_smooth_loss"]["mean"] - r["final_smooth_loss"]["min"] for r in rows],
+                                [r["final_smooth_loss"]["max"] - r["final_smooth_loss"]["mean"] for r in rows]])
+                label = ", ".join(f"{k} = {v:g}" for k, v in zip(others, rest)) or "mean over seeds"
+                ax.errorbar(x, y, yerr=err, marker="o", ms=3, lw=1, capsize=2, color=f"C{i % 10}", label=label)
+            ax.set_xlabel(key)
+            ax.set_ylabel("final smooth loss")
+            if key in ("eta", "sig"):
+                ax.set_xscale("log")
+            ax.legend(frameon=False, fontsize=7)
+        fig.tight_layout()
+        return _save(fig, out_base)

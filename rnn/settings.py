@@ -82,10 +82,13 @@ SETTINGS = (
     Setting("gradcheck.methods", ["finite_difference", "complex_step"], "numerical gradients to compare with",
             "array", flags={"gradcheck": "--methods"},
             schema={"items": {"enum": ["finite_difference", "complex_step"]}, "minItems": 1, "uniqueItems": True}),
+    Setting("sweep", {}, "settings to vary, each a list of values (keys: hidden_size, eta, sig, seq_length, "
+            "clip, epochs); every combination is trained with every seed", "object"),
     Setting("checkpoint_every", 20_000, "update steps between training checkpoints", "integer", minimum=1,
             flags={"train": "--checkpoint-every"}),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
+SWEEPABLE = ("hidden_size", "eta", "sig", "seq_length", "clip", "epochs")  # what `sweep` may vary
 
 
 def value(config: dict, key: str):
@@ -162,11 +165,24 @@ def _nest(pairs) -> dict:
 
 def _property(s: Setting) -> dict:
     prop = {"type": s.type, "description": s.meaning, "default": s.default}
+    if s.key == "sweep":
+        prop.update(_sweep_schema())
     if s.minimum is not None:
         prop["minimum"] = s.minimum
     if s.exclusive_minimum is not None:
         prop["exclusiveMinimum"] = s.exclusive_minimum
     return {**prop, **s.schema}
+
+
+def _sweep_schema() -> dict:
+    """A list of valid values for each sweepable setting, nothing else."""
+    def item(s: Setting) -> dict:
+        prop = _property(s)
+        return {k: v for k, v in prop.items() if k not in ("description", "default")}
+
+    props = {k: {"type": "array", "minItems": 1, "uniqueItems": True, "items": item(BY_KEY[k]),
+                 "description": f"values of `{k}`"} for k in SWEEPABLE}
+    return {"additionalProperties": False, "properties": props}
 
 
 def schema() -> dict:

@@ -10,6 +10,9 @@ from rnn.code import sources
 from rnn.corpus import updates_per_epoch
 from rnn.report import TEX_INSTALL, tex_missing
 from rnn.settings import flags
+from rnn.sweep import FIGURES as SWEEP_FIGURES
+from rnn.sweep import SWEEP_DIR, parse_point, point_config
+from rnn.sweep import runs as sweep_runs
 
 
 def config_error(message):
@@ -69,6 +72,7 @@ RUN_DIRS = [out.RUN_DIR.format(seed=s) for s in SEEDS]
 SUMMARIES = [f"{d}/{out.RunFiles.summary}" for d in RUN_DIRS]
 # the book is an input (so editing it reruns the pipeline) unless it is built in
 BOOK = [] if config["book"].startswith("builtin:") else [config["book"]]
+SWEEP_RUNS = sweep_runs(config)  # [{point, seed, dir}]: empty without a sweep
 FIGURES = expand(
     f"{out.FIGURE_DIR}/{{name}}.{{ext}}", name=out.Figures.all(), ext=out.FIGURE_FORMATS
 )
@@ -88,6 +92,7 @@ CHECKSUMMED = [
     "results/best_passage.tex",
     "results/sampling_panel.json",
     "results/sampling_panel.tex",
+    *([f"{SWEEP_DIR}/metrics.csv", f"{SWEEP_DIR}/table.tex"] if SWEEP_RUNS else []),
 ]
 TEX_MISSING = tex_missing(workflow.source_path("../../report/report.tex"))
 REFERENCE = "report/reference.yaml"
@@ -105,6 +110,7 @@ def final_targets():
         "results/provenance.json",
         "results/checksums.sha256",
         "results/tex/reproduction.tex",
+        "results/tex/sweep.tex",
     ]
     if not TEX_MISSING:
         targets.append("report/report.pdf")

@@ -76,6 +76,7 @@ rule report_pdf:
             "results/snapshots.tex",
             "results/best_passage.tex",
             "results/sampling_panel.tex",
+            "results/tex/sweep.tex",
         ],
         figures=FIGURES_PDF,
     output:

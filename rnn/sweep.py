@@ -1,0 +1,152 @@
+"""Hyperparameter sweeps: a grid of training settings, each point trained with every seed.
+
+A point is a mapping {setting: value}; its runs live in results/sweep/<key>~<value>/.../seed{N}/,
+the layout of Snakemake's Paramspace, so a point's directory names its settings and adding a value
+to a list adds directories without touching the others. A point equal to the main run's settings
+is the main run: its directories are results/runs/seed{N} and nothing is trained twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+
+from . import latex, settings
+from .files import atomic_write, write_text
+from .outputs import RUN_DIR, RunFiles
+
+SWEEP_DIR = "results/sweep"
+STATS = ("end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss")
+
+
+def points(sweep: dict) -> list[dict]:
+    """Every combination of the swept values, in the config's key order (none without a sweep)."""
+    if not sweep:
+        return []
+    keys = list(sweep)
+    return [dict(zip(keys, values)) for values in itertools.product(*(sweep[k] for k in keys))]
+
+
+def point_path(point: dict) -> str:
+    return "/".join(f"{k}~{v}" for k, v in point.items())
+
+
+def parse_point(path: str) -> dict:
+    """The point of a directory name: values read back with their setting's type."""
+    point = {}
+    for part in path.split("/"):
+        key, _, text = part.partition("~")
+        point[key] = int(text) if settings.BY_KEY[key].type == "integer" else float(text)
+    return point
+
+
+def point_config(config: dict, point: dict) -> dict:
+    return {**config, **point}
+
+
+def is_main(config: dict, point: dict) -> bool:
+    return all(config[k] == v for k, v in point.items())
+
+
+def run_dir(config: dict, point: dict, seed: int) -> str:
+    if is_main(config, point):
+        return RUN_DIR.format(seed=seed)
+    return f"{SWEEP_DIR}/{point_path(point)}/seed{seed}"
+
+
+def runs(config: dict) -> list[dict]:
+    """[{point, seed, dir}] for every point of config's sweep and every seed."""
+    return [{"point": p, "seed": s, "dir": run_dir(config, p, s)}
+            for p in points(config.get("sweep") or {}) for s in config["seeds"]]
+
+
+# --- outputs ---------------------------------------------------------------------------------------
+def load(run_list: list[dict]) -> list[dict]:
+    """Each run with its summary."""
+    return [{**r, "summary": json.loads((Path(r["dir"]) / RunFiles.summary).read_text())} for r in run_list]
+
+
+def write_metrics(loaded: list[dict], path) -> None:
+    """One row per point and seed: every training setting and every scalar summary number."""
+    setting_cols = ["m", "eta", "sig", "seq_length", "clip", "epochs"]
+    numbers = [k for k, v in loaded[0]["summary"].items() if not isinstance(v, (list, dict)) and k not in setting_cols]
+    with atomic_write(path, "w") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["point", *setting_cols, *numbers])
+        for r in loaded:
+            s = r["summary"]
+            writer.writerow([point_path(r["point"]), *(s[k] for k in setting_cols),
+                             *(repr(s[k]) if isinstance(s[k], float) else s[k] for k in numbers)])
+
+
+def statistics(loaded: list[dict]) -> list[dict]:
+    """Per point: mean, min and max over seeds of each of STATS."""
+    out = []
+    for path in dict.fromkeys(point_path(r["point"]) for r in loaded):
+        group = [r for r in loaded if point_path(r["point"]) == path]
+        row = {"point": group[0]["point"], "seeds": len(group)}
+        for key in STATS:
+            values = [r["summary"][key] for r in group]
+            row[key] = {"mean": sum(values) / len(values), "min": min(values), "max": max(values)}
+        out.append(row)
+    return out
+
+
+def table_tex(stats: list[dict]) -> str:
+    """Per point: mean (min--max) of the three smooth losses; the point with the lowest mean final loss
+    is marked."""
+    best = min(range(len(stats)), key=lambda i: stats[i]["final_smooth_loss"]["mean"])
+    keys = list(stats[0]["point"])
+    header = [latex.escape(k) for k in keys] + ["End of epoch 1", "Final", "Best"]
+    rows = []
+    for i, row in enumerate(stats):
+        cells = [f"{row[key]['mean']:.2f} ({row[key]['min']:.2f}--{row[key]['max']:.2f})" for key in STATS]
+        if i == best:
+            cells = [rf"\textbf{{{c}}}" for c in cells]
+        rows.append([f"{row['point'][k]:g}" + (r"$^\star$" if i == best and j == 0 else "")
+                     for j, k in enumerate(keys)] + cells)
+    return latex.tabular(header, rows, "r" * len(keys) + "rrr")
+
+
+def section_tex(stats: list[dict] | None, figures: list[str]) -> str:
+    """The report's Sweep section; empty when no sweep ran."""
+    if not stats:
+        return "% no sweep in this run\n"
+    n_seeds = stats[0]["seeds"]
+    return "\n".join([
+        r"\section{Beyond the original: a hyperparameter sweep}",
+        rf"Every combination of the swept settings, each trained with the same {n_seeds} seeds; the "
+        r"other settings are the main run's. Smooth loss as mean over seeds (min--max); $\star$ and bold: the "
+        r"lowest mean final smooth loss.",
+        r"\begin{table}[htbp]", r"\centering", r"\small", r"\input{../results/sweep/table.tex}",
+        r"\caption{Smooth loss per point of the sweep.}", r"\label{tab:sweep}", r"\end{table}",
+        r"\begin{figure}[htbp]", r"\centering",
+        *(rf"\includegraphics[width=0.9\textwidth]{{../results/sweep/{name}.pdf}}" + "\n" for name in figures),
+        r"\caption{Top: smooth loss per update step of each point (mean over seeds, band: min--max). "
+        r"Bottom: final smooth loss against each swept setting, one line per value of the others.}",
+        r"\label{fig:sweep}", r"\end{figure}", ""])
+
+
+FIGURES = ("sweep_curves", "sweep_final")
+
+
+def write_all(run_list: list[dict], out_dir, section) -> None:
+    """metrics.csv, table.tex, the two figures and the report section, from the runs of a sweep."""
+    from . import figures
+
+    out = Path(out_dir)
+    loaded = load(run_list)
+    write_metrics(loaded, out / "metrics.csv")
+    stats = statistics(loaded)
+    write_text(out / "table.tex", table_tex(stats))
+    curves = {}
+    for r in loaded:
+        curves.setdefault(point_path(r["point"]), []).append(
+            np.load(Path(r["dir"]) / RunFiles.losses)["smooth_loss"])
+    figures.sweep_curves(curves, out / FIGURES[0])
+    figures.sweep_final(stats, out / FIGURES[1])
+    write_text(section, section_tex(stats, list(FIGURES)))
