@@ -44,10 +44,13 @@ def _save(fig, out_base: Path) -> list[Path]:
     return paths
 
 
-def per_step(smooth: np.ndarray, upe: int, seed: int, out_base: Path, title_extra: str = "") -> list[Path]:
-    """Figure 1(a): smooth loss at every update step, epoch starts marked."""
+HALF_WIDTH = (4.0, 2.9)  # Figure 1's panels sit side by side: at half the page, fonts stay readable
+
+
+def per_step(smooth: np.ndarray, upe: int, seed: int, out_base: Path) -> list[Path]:
+    """Figure 1(a): smooth loss at every update step, epoch starts marked (the caption titles it)."""
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+        fig, ax = plt.subplots(figsize=HALF_WIDTH)
         x, y = envelope(smooth)
         ax.plot(x, y, lw=0.6, color="C0", label=f"seed {seed}")
         epochs = len(smooth) // upe
@@ -55,21 +58,19 @@ def per_step(smooth: np.ndarray, upe: int, seed: int, out_base: Path, title_extr
             ax.axvline(k * upe, color="0.6", lw=0.5, ls="--", alpha=0.7, label="epoch start" if k == 1 else None)
         ax.set_xlabel("update step")
         ax.set_ylabel("smooth loss")
-        ax.set_title(f"(a) smooth loss per update step{title_extra}")
         ax.set_xlim(0, len(smooth))
         ax.legend(loc="upper right", frameon=False)
         return _save(fig, out_base)
 
 
 def every_nth(smooth: np.ndarray, every: int, seed: int, out_base: Path) -> list[Path]:
-    """Figure 1(b): smooth loss every `every`-th update step."""
+    """Figure 1(b): smooth loss every `every`-th update step (the caption titles it)."""
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+        fig, ax = plt.subplots(figsize=HALF_WIDTH)
         steps = np.arange(every, len(smooth) + 1, every)
         ax.plot(steps, smooth[steps - 1], marker="o", ms=3, lw=1, color="C1", label=f"seed {seed}")
         ax.set_xlabel("update step")
         ax.set_ylabel("smooth loss")
-        ax.set_title(f"(b) smooth loss every {every:,}th update step")
         ax.legend(loc="upper right", frameon=False)
         return _save(fig, out_base)
 
@@ -86,10 +87,10 @@ def all_seeds(smooths: dict[int, np.ndarray], upe: int, out_base: Path) -> list[
                         label="min-max over seeds")
         ax.plot(xm, mean, color="C0", lw=0.6, label=f"mean of {len(smooths)} seeds")
         for k in range(1, stack.shape[1] // upe):
-            ax.axvline(k * upe, color="0.6", lw=0.5, ls="--", alpha=0.7)
+            ax.axvline(k * upe, color="0.6", lw=0.5, ls="--", alpha=0.7, label="epoch start" if k == 1 else None)
         ax.set_xlabel("update step")
         ax.set_ylabel("smooth loss")
-        ax.set_title("smooth loss of all seeds (" + ", ".join(str(s) for s in smooths) + ")")
+        ax.set_title("smooth loss of seeds " + ", ".join(str(s) for s in smooths) + ": mean and min-max band")
         ax.set_xlim(0, stack.shape[1])
         ax.legend(loc="upper right", frameon=False)
         return _save(fig, out_base)

@@ -83,7 +83,7 @@ def tabular(header: list[str], rows: list[list[str]], align: str, caption: str |
 
 
 MIDRULE = "midrule"  # a row of `tabular` that is a rule
-METHOD_NAMES = {"finite_difference": "Finite difference", "complex_step": "Complex step"}
+METHOD_ABBREVIATIONS = {"finite_difference": "FD", "complex_step": "CS"}  # Table 1's caption spells them out
 
 
 def table1(result: dict, reference: dict | None = None) -> str:
@@ -91,8 +91,8 @@ def table1(result: dict, reference: dict | None = None) -> str:
     one column per method for each hidden size m checked."""
     by_m = result["by_m"]
     methods = list(next(iter(next(iter(by_m.values())).values())))
-    header = ["Parameter"] + (["Original report (finite difference)"] if reference else [])
-    header += [f"$m = {m}$: {METHOD_NAMES.get(method, escape(method)).lower()}" for m in by_m for method in methods]
+    header = ["Parameter"] + (["Original (FD)"] if reference else [])
+    header += [f"$m = {m}$: {METHOD_ABBREVIATIONS.get(method, escape(method))}" for m in by_m for method in methods]
     rows = []
     for name in next(iter(by_m.values())):
         row = [name] + ([sci(reference.get(name))] if reference else [])

@@ -47,13 +47,14 @@ def macros(grad: dict, corpus: dict, passage: dict, config: dict, reference: dic
     s = grad["settings"]
     values = {
         "corpusname": latex.escape(corpus["source"]),
-        "corpusN": f"{corpus['characters']:,}",
+        "corpusN": f"{corpus['characters']:,}".replace(",", "{,}"),  # in math mode
         "corpusK": str(corpus["vocabulary"]),
         "updatesperepoch": f"{corpus['updates_per_epoch']:,}",
         "showseed": str(config["show_seed"]),
+        "clipvalue": f"{config['clip']:g}", "etavalue": f"{config['eta']:g}",
         "snapevery": f"{config['snapshots']['every']:,}",
         "snaplength": str(config["snapshots"]["length"]),
-        "gcm": " and ".join(map(str, s["hidden_sizes"])), "gcsig": str(s["sig"]), "gch": latex.sci(s["h"], 0),
+        "gcm": " and ".join(f"$m = {m}$" for m in s["hidden_sizes"]), "gcsig": str(s["sig"]), "gch": latex.sci(s["h"], 0),
         "gceps": latex.sci(s["eps"], 0), "gcseq": str(s["seq_length"]), "gcseed": str(s["seed"]),
         "passageloss": f"{passage['smooth_loss']:.2f}", "passageseed": str(passage["seed"]),
         "passagestep": f"{passage['step']:,}",
@@ -87,7 +88,7 @@ def reproduction_table(prov: dict, bench: dict | None, results_fingerprint: str)
         ["Results fingerprint", r"\texttt{" + results_fingerprint + "} (sha256 of \\texttt{results/checksums.sha256}, "
          "first 12 digits: the same on any machine for the same settings and text)"],
         ["Corpus", latex.escape(c["source"])],
-        ["Characters $N$, vocabulary $K$", f"{c['characters']:,}, {c['vocabulary']}"],
+        ["Characters $N$; vocabulary $K$", f"{c['characters']:,}; {c['vocabulary']}"],
         ["Update steps per epoch", f"{c['updates_per_epoch']:,}"],
         ["SHA-256 of the text", r"\texttt{\scriptsize " + c["sha256"] + "}"],
         ["Git commit", _commit(prov["git"])],
@@ -97,14 +98,15 @@ def reproduction_table(prov: dict, bench: dict | None, results_fingerprint: str)
     for stage, seconds in sorted(prov["stage_seconds"].items()):
         rows.append([f"Wall time: {latex.escape(stage)}", f"{seconds:,.1f} s"])
     for seed, run in sorted(prov["runs"].items(), key=lambda kv: int(kv[0])):
-        rows.append([f"Training speed, seed {seed}", f"{run['steps_per_second']:,.0f} updates/s"])
+        rows.append([f"Training speed, seed {seed} (seeds in parallel, one per core)",
+                     f"{run['steps_per_second']:,.0f} updates/s"])
     if bench:
         rows.append(["Update step (below): how measured",
                      latex.escape(f"alone (no other job running), one core of {prov['machine']['cpu']}")])
         rows.append(["Update step: naive numpy baseline", f"{bench['naive_us']:,.0f} $\\mu$s"])
         rows.append(["Update step: reference (numpy)", f"{bench['reference_us']:,.0f} $\\mu$s"])
         rows.append(["Update step: compiled kernel",
-                     f"{bench['kernel_us']:,.0f} $\\mu$s ({bench['speedup_vs_naive']:.1f}$\\times$ the baseline)"])
+                     f"{bench['kernel_us']:,.0f} $\\mu$s ({bench['speedup_vs_naive']:.1f}$\\times$ faster than the baseline)"])
     return latex.tabular(["Item", "Value"], rows, "lp{0.55\\textwidth}")
 
 

@@ -64,7 +64,7 @@ def snapshots_tex(snapshots: list[dict], width: int = 88) -> str:
     for snap in snapshots:
         loss = "" if snap["smooth_loss"] is None else f", smooth loss {snap['smooth_loss']:.2f}"
         when = "before the first update" if snap["step"] == 0 else f"after {snap['step']:,} update steps"
-        parts.append(rf"\paragraph{{{when.capitalize()}{loss}.}}" + "\n" + latex.verbatim(snap["text"], width))
+        parts.append(rf"\medskip\noindent\textbf{{{when.capitalize()}{loss}.}}\par" + "\n" + latex.verbatim(snap["text"], width))
     return "\n".join(parts)
 
 
@@ -103,12 +103,14 @@ def sampling_panel(run_dirs, temperatures, top_p: float, length: int, seed: int,
 
 
 def panel_tex(panel: dict, width: int = 88) -> str:
-    parts = [rf"\noindent The best model (seed {panel['seed']}, update step {panel['step']:,}), "
-             rf"{panel['length']} characters each, all from the same state and synthesis seed {panel['synthesis_seed']}:"]
+    parts = [rf"\noindent Each sample has {panel['length']} characters from the best model (seed {panel['seed']}, "
+             rf"update step {panel['step']:,}), all starting from its state with synthesis seed {panel['synthesis_seed']}."]
     for s in panel["samples"]:
-        how = (f"temperature {s['temperature']:g}" if s["top_p"] == 1.0
+        how = (f"temperature {float(s['temperature'])!r}" if s["top_p"] == 1.0
                else f"nucleus sampling, top-$p$ {s['top_p']:g}")
-        parts.append(rf"\paragraph{{{how.capitalize()}.}}" + "\n" + latex.verbatim(s["text"], width))
+        if s["temperature"] == 1.0 and s["top_p"] == 1.0:
+            how += " (plain sampling: the passage above begins so)"
+        parts.append(rf"\medskip\noindent\textbf{{{how.capitalize()}.}}\par" + "\n" + latex.verbatim(s["text"], width))
     return "\n".join(parts)
 
 

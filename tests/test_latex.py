@@ -89,14 +89,13 @@ def test_tabular_and_table1_exactly():
                                "W": {"finite_difference": 1e-2, "complex_step": 2e-12}}}}
     assert latex.table1(result) == "\n".join([
         r"\begin{tabular}{lrrrr}", r"\toprule",
-        r"Parameter & $m = 5$: finite difference & $m = 5$: complex step & $m = 100$: finite difference & "
-        r"$m = 100$: complex step \\", r"\midrule",
+        r"Parameter & $m = 5$: FD & $m = 5$: CS & $m = 100$: FD & $m = 100$: CS \\", r"\midrule",
         r"V & \ensuremath{1.23\times10^{-7}} & \ensuremath{4.50\times10^{-16}} & \ensuremath{3.00\times10^{-5}} & "
         r"\ensuremath{10^{-15}} \\",
         r"W & \ensuremath{2.00\times10^{-6}} & \ensuremath{0} & \ensuremath{10^{-2}} & \ensuremath{2.00\times10^{-12}} \\",
         r"\bottomrule", r"\end{tabular}"]) + "\n"
     with_original = latex.table1(result, {"V": 3.53e-7})
-    assert r"Parameter & Original report (finite difference) & $m = 5$: finite difference" in with_original
+    assert r"Parameter & Original (FD) & $m = 5$: FD" in with_original
     assert r"\begin{tabular}{lrrrrr}" in with_original
     assert r"V & \ensuremath{3.53\times10^{-7}} & \ensuremath{1.23\times10^{-7}} & " in with_original
     assert r"W & -- & \ensuremath{2.00\times10^{-6}} & " in with_original
