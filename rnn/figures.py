@@ -137,6 +137,9 @@ def sweep_final(stats: list[dict], out_base: Path) -> list[Path]:
             ax.set_ylabel("final smooth loss")
             if key in ("eta", "sig"):
                 ax.set_xscale("log")
+            values = sorted({row["point"][key] for row in stats})
+            ax.set_xticks(values, [f"{v:g}" for v in values])  # the swept values, not log-scale decades
+            ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
             ax.legend(frameon=False, fontsize=7)
         fig.tight_layout()
         return _save(fig, out_base)
