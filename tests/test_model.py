@@ -100,3 +100,12 @@ def test_model_file_with_a_pickled_array_is_refused(tmp_path):
     np.savez(tmp_path / "m.npz", **p.arrays(), vocab=np.array(["abc"], dtype=object), h=np.zeros(2), x0=np.array(0))
     with pytest.raises(UserError, match="not a readable model file"):
         model.load_model(tmp_path / "m.npz")
+
+
+def test_model_file_lacking_arrays_names_them(tmp_path):
+    from rnn.errors import UserError
+
+    p = model.init_params(3, 2, 0.1, 1)
+    np.savez(tmp_path / "m.npz", **p.arrays(), vocab=np.array("abc"))
+    with pytest.raises(UserError, match=r"m.npz: model file lacks h, x0; retrain it$"):
+        model.load_model(tmp_path / "m.npz")
