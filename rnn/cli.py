@@ -277,18 +277,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--run", required=True)
     p.add_argument("--out", required=True)
 
-    p = command("passage", cmd_passage, "a passage from the best model over all runs")
-    p.add_argument("--runs", nargs="+", required=True)
-    add_flags(p, "passage")
-    p.add_argument("--corpus", help="encoded corpus the models must have been trained on")
+    def from_best_model(name, fn, help_):
+        """A command that samples from the best model of the runs given."""
+        p = command(name, fn, help_)
+        p.add_argument("--runs", nargs="+", required=True)
+        add_flags(p, name)
+        p.add_argument("--corpus", help="encoded corpus the models must have been trained on")
+        return p
+
+    p = from_best_model("passage", cmd_passage, "a passage from the best model over all runs")
     p.add_argument("--txt", required=True)
     p.add_argument("--json", required=True)
     p.add_argument("--tex", required=True)
 
-    p = command("panel", cmd_panel, "short passages from the best model at several temperatures and top-p")
-    p.add_argument("--runs", nargs="+", required=True)
-    add_flags(p, "panel")
-    p.add_argument("--corpus", help="encoded corpus the models must have been trained on")
+    p = from_best_model("panel", cmd_panel, "short passages from the best model at several temperatures and top-p")
     p.add_argument("--json", required=True)
     p.add_argument("--tex", required=True)
 

@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import subprocess
+from contextlib import contextmanager
 
 import pytest
 
@@ -42,11 +43,15 @@ def _planned(d) -> dict[str, int]:
     return {name: int(n) for name, n in re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M) if name != "job"}
 
 
-def _edit(path, change):
-    """Apply `change` to a file's text; returns its original bytes, for the caller to put back."""
+@contextmanager
+def _edited(path):
+    """The file with a comment line appended, put back byte for byte afterwards."""
     original = path.read_bytes()
-    path.write_text(change(original.decode()))
-    return original
+    path.write_text(original.decode() + "\n# an edit\n")
+    try:
+        yield
+    finally:
+        path.write_bytes(original)
 
 
 def test_the_package_copy_is_what_runs(workdir):
@@ -60,24 +65,16 @@ def test_touch_plans_nothing(workdir):
 
 
 def test_editing_the_kernel_replans_training_and_what_follows(workdir):
-    path = workdir / "rnn" / "kernel.py"
-    original = _edit(path, lambda s: s + "\n# an edit\n")
-    try:
+    with _edited(workdir / "rnn" / "kernel.py"):
         planned = _planned(workdir)
-    finally:
-        path.write_bytes(original)
     assert planned.get("train") == 2 and planned.get("gradcheck") == 1 and planned.get("best_passage") == 1
     assert "prepare" not in planned and "checksums" in planned
     assert _planned(workdir) == {}  # the same bytes again: nothing to do
 
 
 def test_editing_the_figures_replans_figures_and_the_pdf_only(workdir):
-    path = workdir / "rnn" / "figures.py"
-    original = _edit(path, lambda s: s + "\n# an edit\n")
-    try:
+    with _edited(workdir / "rnn" / "figures.py"):
         planned = _planned(workdir)
-    finally:
-        path.write_bytes(original)
     assert planned.get("figures") == 1
     assert not {"train", "prepare", "gradcheck", "metrics", "best_passage"} & set(planned), planned
     if shutil.which("latexmk"):
