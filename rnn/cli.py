@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import UserError
+from .errors import Terminated, UserError
 
 
 from .files import write_json as _json
@@ -64,13 +64,15 @@ def cmd_gradcheck(a):
 
 def cmd_train(a):
     from .corpus import Corpus
-    from .train import TrainConfig, train
+    from .train import TrainConfig, stop_on_sigterm, train
 
     c = Corpus.load(a.corpus)
     cfg = TrainConfig(seed=a.seed, m=a.m, eta=a.eta, sig=a.sig, seq_length=a.seq_length, epochs=a.epochs,
                       clip=a.clip, snapshot_every=a.snapshot_every, snapshot_until=a.snapshot_until,
                       snapshot_length=a.snapshot_length, sample_seed=a.sample_seed)
-    s = train(c, cfg, a.out_dir, checkpoint_path=a.checkpoint, checkpoint_every=a.checkpoint_every)
+    with stop_on_sigterm() as stop:  # SLURM's time limit or preemption: checkpoint, exit 143
+        s = train(c, cfg, a.out_dir, checkpoint_path=a.checkpoint, checkpoint_every=a.checkpoint_every,
+                  stop=stop)
     print(f"seed {s['seed']}: {s['steps']:,} steps in {s['seconds']:.1f} s ({s['steps_per_second']:,.0f}/s); "
           f"smooth loss end of epoch 1 {s['end_epoch1_smooth_loss']:.2f}, final {s['final_smooth_loss']:.2f}, "
           f"best {s['best_smooth_loss']:.2f} at step {s['best_step']:,}")
@@ -296,6 +298,9 @@ def main(argv=None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Terminated as exc:
+        print(f"SIGTERM: {exc}", file=sys.stderr)
+        return exc.exit_status
     return 0
 
 

@@ -8,8 +8,11 @@ change the arithmetic, so a run resumed from a checkpoint ends bit-identical to 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -17,7 +20,7 @@ import numpy as np
 
 from . import checkpoint, kernel
 from .corpus import Corpus, updates_per_epoch
-from .errors import UserError
+from .errors import Terminated, UserError
 from .files import save_npz, write_json, write_text
 from .model import init_params, save_model
 from .sample import snapshot_rng, synthesize
@@ -90,13 +93,33 @@ class Progress:
         self.stream.flush()
 
 
+@contextmanager
+def stop_on_sigterm():
+    """An Event that SIGTERM sets, in place of ending the process, for `train(stop=...)`.
+
+    SLURM sends SIGTERM at a job's time limit, on preemption and on scancel, and SIGKILL only
+    KillWait seconds (30 by default) later: training checks the event after each kernel chunk
+    (about 0.3 s), writes its checkpoint and stops, so at most that chunk is computed again.
+    """
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def fingerprint(cfg: TrainConfig, corpus: Corpus) -> dict:
     return {**asdict(cfg), "corpus_sha256": corpus.sha256, "vocab": corpus.vocab}
 
 
 def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
-          checkpoint_every: int = 20_000, progress_stream=sys.stderr) -> dict:
-    """Train one run and write its files into out_dir; returns the summary."""
+          checkpoint_every: int = 20_000, progress_stream=sys.stderr,
+          stop: threading.Event | None = None) -> dict:
+    """Train one run and write its files into out_dir; returns the summary.
+
+    When `stop` is set (see `stop_on_sigterm`), training ends after the current kernel chunk:
+    it writes the checkpoint and raises Terminated."""
     t0 = time.perf_counter()
     tau = cfg.seq_length
     if corpus.N < tau + 1:
@@ -171,8 +194,14 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
             raise diverged(f"the loss is {losses[bad - 1]}", bad)
         step += n
         smooth = smooth_new
-        if checkpoint_path and step % checkpoint_every == 0 and step < total:
+        stopping = stop is not None and stop.is_set() and step < total
+        if checkpoint_path and step < total and (stopping or step % checkpoint_every == 0):
             save_checkpoint()
+        if stopping:
+            raise Terminated(
+                f"stopped at update step {step:,} of {total:,}; "
+                + (f"checkpoint written to {checkpoint_path}, the same command resumes from it"
+                   if checkpoint_path else "no --checkpoint was given, so a rerun starts over"))
         progress(step, smooth, force=step % upe == 0 or step == total)
 
     seconds = time.perf_counter() - t0
