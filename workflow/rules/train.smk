@@ -28,8 +28,10 @@ rule train:
         snapshot_length=config["snapshots"]["length"],
         sample_seed=config["synthesis_seed"],
         checkpoint_every=config["checkpoint_every"],
+    # exec: the job's process is the trainer itself, so that SIGTERM from SLURM (time limit,
+    # preemption, scancel) reaches it and the job ends only once its checkpoint is written
     shell:
-        "python -m rnn train --corpus {input.corpus} --out-dir {params.out_dir} --seed {wildcards.seed}"
+        "exec python -m rnn train --corpus {input.corpus} --out-dir {params.out_dir} --seed {wildcards.seed}"
         " --m {params.m} --eta {params.eta} --sig {params.sig} --seq-length {params.seq_length}"
         " --epochs {params.epochs} --clip {params.clip} --snapshot-every {params.snapshot_every}"
         " --snapshot-until {params.snapshot_until} --snapshot-length {params.snapshot_length}"
