@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import UserError
+from .errors import Terminated, UserError
 
 
 from .files import write_json as _json
@@ -70,11 +70,13 @@ def cmd_train(a):
     from dataclasses import fields
 
     from .corpus import Corpus
-    from .train import TrainConfig, train
+    from .train import TrainConfig, stop_on_sigterm, train
 
     c = Corpus.load(a.corpus)
     cfg = TrainConfig(**{f.name: getattr(a, f.name) for f in fields(TrainConfig)})
-    s = train(c, cfg, a.out_dir, checkpoint_path=a.checkpoint, checkpoint_every=a.checkpoint_every)
+    with stop_on_sigterm() as stop:  # SLURM's time limit or preemption: checkpoint, exit 143
+        s = train(c, cfg, a.out_dir, checkpoint_path=a.checkpoint, checkpoint_every=a.checkpoint_every,
+                  stop=stop)
     print(f"seed {s['seed']}: {s['steps']:,} steps in {s['seconds']:.1f} s ({s['steps_per_second']:,.0f}/s); "
           f"smooth loss end of epoch 1 {s['end_epoch1_smooth_loss']:.2f}, final {s['final_smooth_loss']:.2f}, "
           f"best {s['best_smooth_loss']:.2f} at step {s['best_step']:,}")
@@ -333,6 +335,9 @@ def main(argv=None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Terminated as exc:
+        print(f"SIGTERM: {exc}", file=sys.stderr)
+        return exc.exit_status
     return 0
 
 

@@ -84,6 +84,9 @@ SETTINGS = (
             schema={"items": {"enum": ["finite_difference", "complex_step"]}, "minItems": 1, "uniqueItems": True}),
     Setting("sweep", {}, "settings to vary, each a list of values (keys: hidden_size, eta, sig, seq_length, "
             "clip, epochs); every combination is trained with every seed", "object"),
+    Setting("train_runtime", None, "minutes a training job asks SLURM for at its first attempt, times the "
+            "attempt on each retry; null: 10 plus 400 us per update step", "integer", minimum=1,
+            schema={"type": ["integer", "null"]}),
     Setting("checkpoint_every", 20_000, "update steps between training checkpoints", "integer", minimum=1,
             flags={"train": "--checkpoint-every"}),
 )

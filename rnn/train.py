@@ -8,8 +8,11 @@ change the arithmetic, so a run resumed from a checkpoint ends bit-identical to 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -17,7 +20,7 @@ import numpy as np
 
 from . import checkpoint, kernel, settings
 from .corpus import Corpus, updates_per_epoch
-from .errors import UserError
+from .errors import Terminated, UserError
 from .files import save_npz, write_json, write_text
 from .model import init_params, save_model
 from .outputs import RunFiles
@@ -89,6 +92,22 @@ class Progress:
         self.stream.flush()
 
 
+@contextmanager
+def stop_on_sigterm():
+    """An Event that SIGTERM sets, in place of ending the process, for `train(stop=...)`.
+
+    SLURM sends SIGTERM at a job's time limit, on preemption and on scancel, and SIGKILL only
+    KillWait seconds (30 by default) later: training checks the event after each kernel chunk
+    (about 0.3 s), writes its checkpoint and stops, so at most that chunk is computed again.
+    """
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def fingerprint(cfg: TrainConfig, corpus: Corpus) -> dict:
     return {**asdict(cfg), "corpus_sha256": corpus.sha256, "vocab": corpus.vocab}
 
@@ -144,8 +163,12 @@ def _diverged(what: str, bad: int, upe: int, cfg: TrainConfig, checkpoint_path) 
 
 
 def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
-          checkpoint_every: int = 20_000, progress_stream=sys.stderr) -> dict:
-    """Train one run and write its files into out_dir; returns the summary."""
+          checkpoint_every: int = 20_000, progress_stream=sys.stderr,
+          stop: threading.Event | None = None) -> dict:
+    """Train one run and write its files into out_dir; returns the summary.
+
+    When `stop` is set (see `stop_on_sigterm`), training ends after the current kernel chunk:
+    it writes the checkpoint and raises Terminated."""
     t0 = time.perf_counter()
     tau = cfg.seq_length
     if corpus.N < tau + 1:
@@ -193,11 +216,18 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
             raise _diverged(f"the loss is {run.losses[bad - 1]}", bad, upe, cfg, checkpoint_path)
         run.e, run.step, run.smooth = e, run.step + n, smooth
 
-        # checkpoint: only of finite parameters, so the last one kept is always good
-        if checkpoint_path and run.step % checkpoint_every == 0 and run.step < total:
+        # checkpoint: on schedule, or at once when asked to stop; only of finite parameters, so the
+        # last one kept is always good
+        stopping = stop is not None and stop.is_set() and run.step < total
+        if checkpoint_path and run.step < total and (stopping or run.step % checkpoint_every == 0):
             if not all(np.isfinite(a).all() for a in run.params.param_tuple()):
                 raise _diverged("the parameters are no longer finite", run.step, upe, cfg, checkpoint_path)
             run.save(checkpoint_path, fp)
+        if stopping:
+            raise Terminated(
+                f"stopped at update step {run.step:,} of {total:,}; "
+                + (f"checkpoint written to {checkpoint_path}, the same command resumes from it"
+                   if checkpoint_path else "no --checkpoint was given, so a rerun starts over"))
 
         # progress: a line on the log, or a bar on a terminal
         progress(run.step, run.smooth, force=run.step % upe == 0 or run.step == total)

@@ -134,8 +134,10 @@ def _train_steps(input):
 
 
 def train_runtime_minutes(wildcards, input, attempt):
-    """Budget 400 us per update step (2-3x this machine's speed), doubled on each retry."""
-    return int(10 + _train_steps(input) * 400e-6 / 60) * attempt
+    """Minutes: config `train_runtime`, or if null, 10 plus 400 us per update step (2-3x this
+    machine's speed); times the attempt, so a retry after a time limit gets more."""
+    first = config["train_runtime"] or int(10 + _train_steps(input) * 400e-6 / 60)
+    return first * attempt
 
 
 def train_mem_mb(wildcards, input, attempt):

@@ -33,8 +33,8 @@ rule train_sweep:
         settings=lambda wildcards: flags(
             point_config(config, parse_point(wildcards.point)), "train"
         ),
-    shell:
-        "python -m rnn train --corpus {input.corpus} --out-dir {params.out_dir} --seed {wildcards.seed}"
+    shell:  # exec: as in rule train, so that SIGTERM reaches the trainer
+        "exec python -m rnn train --corpus {input.corpus} --out-dir {params.out_dir} --seed {wildcards.seed}"
         " {params.settings} --checkpoint {params.checkpoint} > {log} 2>&1"
 
 

@@ -19,8 +19,10 @@ rule train:
         out_dir=lambda wildcards: out.RUN_DIR.format(seed=wildcards.seed),
         checkpoint=lambda wildcards: out.CHECKPOINT.format(seed=wildcards.seed),
         settings=flags(config, "train"),
+    # exec: the job's process is the trainer itself, so that SIGTERM from SLURM (time limit,
+    # preemption, scancel) reaches it and the job ends only once its checkpoint is written
     shell:
-        "python -m rnn train --corpus {input.corpus} --out-dir {params.out_dir} --seed {wildcards.seed}"
+        "exec python -m rnn train --corpus {input.corpus} --out-dir {params.out_dir} --seed {wildcards.seed}"
         " {params.settings} --checkpoint {params.checkpoint} > {log} 2>&1"
 
 
