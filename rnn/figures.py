@@ -14,6 +14,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from .files import atomic_write  # noqa: E402
+
 STYLE = {"font.size": 10, "axes.grid": True, "grid.alpha": 0.3, "savefig.dpi": 150,
          "pdf.fonttype": 42, "svg.hashsalt": "rnn", "axes.spines.top": False,
          "axes.spines.right": False}
@@ -38,7 +40,8 @@ def _save(fig, out_base: Path) -> list[Path]:
     paths = []
     for ext in ("pdf", "png"):
         path = out_base.with_suffix("." + ext)
-        fig.savefig(path, bbox_inches="tight", metadata=METADATA[ext])
+        with atomic_write(path) as f:  # whole or not at all, like every result
+            fig.savefig(f, format=ext, bbox_inches="tight", metadata=METADATA[ext])
         paths.append(path)
     plt.close(fig)
     return paths
