@@ -104,7 +104,7 @@ def test_report_pdf_has_the_results(tex, tiny):
     panel = json.loads((tiny / "results/sampling_panel.json").read_text())["samples"]
     for sample in (first, passage, *(s["text"] for s in panel)):
         assert re.sub(r"[\s\\-]+", "", sample) in flat
-    assert "Original report" in text and "seed report" not in text
+    assert "Original (FD)" in text and "original report" in text and "seed report" not in text
 
 
 def test_sampling_panel_samples_one_state_at_each_setting(tiny):
@@ -208,7 +208,8 @@ EVERY_KEY = {  # a value other than the default for every top-level key, as a us
     "book": "b.txt", "hidden_size": "12", "eta": "0.05", "sig": "0.02", "seq_length": "20", "epochs": "1",
     "clip": "4.0", "seeds": "[1,2]", "snapshots": "{every: 300, until: 600, length: 50}", "show_seed": "2",
     "synthesis_seed": "3", "passage_length": "50", "checkpoint_every": "500",
-    "panel": "{temperatures: [0.7, 1.3], top_p: 0.5, length: 40}",
+    "panel": "{temperatures: [0.7, 1.3], top_p: 0.5, length: 40}", "train_runtime": "30",
+    "sweep": "{eta: [0.02]}",
     "gradcheck": "{hidden_sizes: [4, 6], sig: 0.02, seed: 2, h: 0.001, eps: 1.0e-14, methods: [complex_step]}",
 }
 
@@ -226,8 +227,9 @@ def test_every_config_key_is_settable_with_dash_dash_config(tmp_path, small_text
                  "--clip 4.0", "--snapshot-every 300", "--snapshot-until 600", "--snapshot-length 50",
                  "--sample-seed 3", "--checkpoint-every 500", "--hidden-sizes 4,6", "--h 0.001", "--eps 1e-14",
                  "--methods complex_step", "--show-seed 2", "--length 50", "--seed 3", "--temperatures 0.7,1.3",
-                 "--top-p 0.5", "--length 40"):
+                 "--top-p 0.5", "--length 40", "--eta 0.02"):
         assert flag in out, flag
+    assert re.search(r"\btrain_sweep\s+2\b", out) and "runtime=30" in out
     assert re.search(r"\btrain\s+2\b", out)
 
 

@@ -73,7 +73,7 @@ if SWEEP_RUNS:
         conda:
             "../envs/rnn.yaml"
         params:
-            runs=json.dumps(SWEEP_RUNS, sort_keys=True),
+            runs=json.dumps(SWEEP_RUNS),  # key order kept: it is the directories' order
             out_dir=SWEEP_DIR,
         shell:
             "python -m rnn sweep --runs {params.runs:q} --out-dir {params.out_dir}"
