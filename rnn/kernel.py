@@ -1,15 +1,18 @@
-"""The compiled training kernel: many update steps (docs/algorithm.md section 3) in one numba call, provably equal to `model.update`.
+"""The compiled training kernel: many update steps (docs/algorithm.md section 3) in one numba call,
+tested equal to `model.update` (1e-12 per step, and over whole short trajectories).
 
-Where the time goes (K = 80, m = 100, seq_length 25: about 120 us per step on one Zen 4 core):
-the 49 matrix-vector products about 44 us (W, 80 KB, streams from L2 each time), the four block
-products about 35 us (at the core's peak), AdaGrad about 18 us (a square root and a division per
-parameter), tanh, exp and softmax about 10 us. Why it is that fast:
-- every matrix product goes through BLAS (np.dot): the 49 sequential matrix-vector products
-  W h and W^T da (measured: 21 us for the backward ones against 31-38 us for hand-written
-  vectorised loops) and the four block products O = H V^T, dO V, dV, dW;
-- U is kept transposed (UT: one contiguous row per character), so x_t selects a row;
-- tanh and exp are branch-free polynomial versions that vectorise (libm's do not without SVML),
-  accurate to a few units in the last place (tests check them against numpy);
+Every number it makes is fixed by this code alone, the same bits on any CPU (docs/algorithm.md
+section 6): the products are `products.py`'s fixed-order loops, never BLAS; exp, tanh and log are
+the branch-free polynomials below, never libm's; no fast-math. Where the time goes (K = 80, m = 100,
+seq_length 25: about 125 us per step on one 2.6 GHz Zen 4 core, against 115 us for the BLAS kernel
+it replaced): the 49 sequential matrix-vector products W h and W^T da about 40 us (W, 80 KB,
+streams from L2 each time, as it did for BLAS gemv); the four block products O = H V^T, dO V, dV,
+dW about 33 us in 8 x 8 register tiles; AdaGrad about 19 us (a square root and a division per
+parameter); tanh, exp, softmax and the rest the remainder. Also:
+- U is kept transposed (UT: one contiguous row per character), so x_t selects a row; W and V have
+  transposed copies (WT, VT) for the forward products, written by AdaGrad as it updates each row;
+- the matrix-vector products alternate their strip order from one step to the next (the same sums),
+  so the part of W read last is still in L1 when the next product starts;
 - clipping and AdaGrad are one fused pass (error_model='numpy' lets it vectorise) and skip the
   rows of UT for characters absent from the sequence: their gradient is exactly zero, and so is
   their AdaGrad update;
