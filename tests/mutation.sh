@@ -28,9 +28,9 @@ declare -A TESTS=(
     [model]="tests/test_model.py tests/test_kernel.py tests/test_gradcheck.py tests/test_sample.py"
     [kernel]="tests/test_kernel.py"
     [gradcheck]="tests/test_gradcheck.py"
-    [train]="tests/test_train.py"
+    [train]="tests/test_train.py tests/test_sigterm.py"
     [sample]="tests/test_sample.py tests/test_train.py"
-    [checkpoint]="tests/test_train.py"
+    [checkpoint]="tests/test_train.py tests/test_sigterm.py"
     [latex]="tests/test_latex.py"
 )
 failed=0
