@@ -44,6 +44,13 @@ def tex():
     require("TeX", have_tex(), "install texlive-latex-base texlive-latex-recommended latexmk lmodern poppler-utils")
 
 
+def run_files(d) -> dict:
+    """The bytes of a run directory's result files (all but timing.json), to compare two runs."""
+    from rnn.outputs import RunFiles
+
+    return {n: (d / n).read_bytes() for n in RunFiles.reproducible()}
+
+
 def run_rnn(*args, cwd=None, check=False):
     """`python -m rnn ARGS` as a user runs it."""
     proc = subprocess.run([sys.executable, "-m", "rnn", *map(str, args)], cwd=cwd,

@@ -13,12 +13,7 @@ from rnn import checkpoint
 from rnn.errors import Terminated
 from rnn.train import TrainConfig, fingerprint, train
 
-RUN_FILES = ("losses.npz", "snapshots.json", "model_best.npz", "model_final.npz", "summary.json")
-
-
-def _files(d):
-    return {n: (d / n).read_bytes() for n in RUN_FILES}
-
+from .conftest import run_files
 
 def _cfg(**kw):
     base = dict(seed=3, m=16, epochs=3, snapshot_every=500, snapshot_until=1500, snapshot_length=30)
@@ -40,7 +35,7 @@ def test_stop_writes_the_checkpoint_after_the_current_chunk_and_the_rerun_ends_i
     assert scalars["step"] == 500  # the first chunk ends at the first snapshot after step 0
     train(small_corpus, cfg, tmp_path / "resumed", checkpoint_path=ck, checkpoint_every=10**9,
           progress_stream=open("/dev/null", "w"))
-    assert _files(tmp_path / "resumed") == _files(tmp_path / "straight")
+    assert run_files(tmp_path / "resumed") == run_files(tmp_path / "straight")
     assert not ck.exists()
 
 
@@ -80,7 +75,7 @@ def test_sigterm_writes_a_checkpoint_and_exits_143_and_the_rerun_resumes(tmp_pat
     err = proc.stderr.read()
     assert proc.wait(timeout=300) == 0, err
     assert f"resuming from {ck} at step {step}" in err
-    assert _files(tmp_path / "resumed") == _files(tmp_path / "straight")
+    assert run_files(tmp_path / "resumed") == run_files(tmp_path / "straight")
 
 
 def test_sigterm_without_a_checkpoint_says_the_run_starts_over(tmp_path, small_corpus):

@@ -16,7 +16,7 @@ from rnn.corpus import Corpus, updates_per_epoch
 from rnn.errors import UserError
 from rnn.train import TrainConfig, TrainingDiverged, train
 
-from .conftest import run_rnn
+from .conftest import run_files, run_rnn
 from .reference import easy_then_hard, reference_run, rel
 
 
@@ -128,11 +128,6 @@ def test_bad_config_values_are_refused():
             _cfg(**kw)
 
 
-def _files(d):
-    return {n: (d / n).read_bytes()
-            for n in ("losses.npz", "snapshots.json", "model_best.npz", "model_final.npz", "summary.json")}
-
-
 def _wait_for_new_checkpoint(ck, since, proc, timeout=120):
     """Until the checkpoint file is newer than `since` (or the process has ended)."""
     deadline = time.monotonic() + timeout
@@ -167,7 +162,7 @@ def test_killed_training_resumes_bit_identical(tmp_path, small_corpus):
     assert kills >= 3 and ck.exists()
     done = run_rnn(*args, "--out-dir", out, "--checkpoint", ck, check=True)
     assert "resuming from" in done.stderr
-    assert _files(out) == _files(tmp_path / "straight")
+    assert run_files(out) == run_files(tmp_path / "straight")
     assert not ck.exists()
 
 
