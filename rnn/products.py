@@ -14,8 +14,8 @@ numba compiles them in a fraction of a second, where inlined numba helpers took 
 signature. The tile shapes follow the vector registers of the CPU numba generates code for
 (`_shapes`); they decide only which outputs are computed together, never the order of a sum.
 
-Operands are flat float64 arrays with an element offset and strides, so one routine serves the
-kernel's products: A(r, p) = A[a0 + r * a_rs + p * a_ps], B[p, l] = B[b0 + p * ldb + l],
+Operands are C-contiguous float64 arrays, read as flat, with an element offset and strides, so one
+routine serves the kernel's products: A(r, p) = A[a0 + r * a_rs + p * a_ps], B[p, l] = B[b0 + p * ldb + l],
 C[r, l] = C[c0 + r * ldc + l].
 """
 
@@ -42,8 +42,8 @@ def _shapes(context) -> dict:
     if "+avx512f" in features:  # 32 registers of 8 doubles
         return {"lanes": 8, "rows": 8, "vectors": 1, "strip": 4}
     if "+avx" in features:  # 16 registers of 4 doubles
-        return {"lanes": 4, "rows": 5, "vectors": 2, "strip": 8}
-    return {"lanes": 2, "rows": 5, "vectors": 2, "strip": 8}  # SSE2, NEON: registers of 2 doubles
+        return {"lanes": 4, "rows": 5, "vectors": 2, "strip": 6}
+    return {"lanes": 2, "rows": 5, "vectors": 2, "strip": 6}  # SSE2, NEON: registers of 2 doubles
 
 
 def _int(i: int):
@@ -86,21 +86,33 @@ def _tile(b, C, ldc, A, a_rs, a_ps, B, ldb, n, rows: int, vectors: int, lanes: i
             b.store(b.load(accs[r][v]), _vector_at(b, c_rows[r], _int(v * lanes), lanes), align=8)
 
 
-def _switch(b, value, cases: dict):
-    """Run cases[k]() for value == k (one block of code per case, so each tile has constant shape)."""
+def _switch(b, value, cases: dict, default=None):
+    """Run cases[k]() for value == k, else default() (one block of code per case, so that each tile
+    has a constant shape)."""
     done = b.append_basic_block("switch.end")
-    switch = b.switch(value, done)
+    otherwise = b.append_basic_block("switch.default") if default else done
+    switch = b.switch(value, otherwise)
     for k, emit in cases.items():
-        block = b.append_basic_block(f"case.{k}")
+        block = b.append_basic_block(f"switch.{k}")
         switch.add_case(_int(k), block)
         b.position_at_end(block)
         emit()
         b.branch(done)
+    if default:
+        b.position_at_end(otherwise)
+        default()
+        b.branch(done)
     b.position_at_end(done)
 
 
+def _parts(b, total, most: int):
+    """ceil(total / most): the number of parts of at most `most`."""
+    return b.sdiv(b.add(total, _int(most - 1)), _int(most))
+
+
 def _split(b, total, most: int, i):
-    """Part i of `total` cut into ceil(total / most) parts as equal as can be: (start, size)."""
+    """Part i of `total` cut into ceil(total / most) parts as equal as can be: (start, size).
+    With two parts or more, every size is at least most / 2."""
     parts = _parts(b, total, most)
     base = b.sdiv(total, parts)
     extra = b.srem(total, parts)
@@ -109,32 +121,25 @@ def _split(b, total, most: int, i):
     return start, size
 
 
-def _parts(b, total, most: int):
-    """ceil(total / most): the number of parts of at most `most`."""
-    return b.sdiv(b.add(total, _int(most - 1)), _int(most))
-
-
-def _band(b, C, ldc, A, a_rs, a_ps, B, ldb, cols, n, rows, most_rows: int, vectors: int, lanes: int,
-          backwards=None):
-    """`rows` rows of outputs (1 to most_rows), all `cols` columns: strips of at most `vectors`
-    vectors, as equal as can be so that each keeps many sums in flight, then single columns.
-    With `backwards` (an i1) true, the same strips from the right: the columns of B read last by
-    the previous product with the same B are read first, from L1."""
+def _band(b, C, ldc, A, a_rs, a_ps, B, ldb, cols, n, rows: int, vectors: int, lanes: int, backwards=None):
+    """`rows` rows of outputs, all `cols` columns: strips of `vectors` / 2 to `vectors` vectors, as
+    equal as can be, so that each keeps many sums in flight (a narrower matrix: one vector at a
+    time), then single columns. With `backwards` (an i1) true, the same strips from the right:
+    the columns of B read last by the previous product with the same B are read first, from L1."""
     full = b.sdiv(cols, _int(lanes))
     l1 = b.mul(full, _int(lanes))
     strips = _parts(b, full, vectors)
 
     def tile(l, tile_vectors, tile_lanes):
-        def emit(r):
-            _tile(b, b.gep(C, [l]), ldc, A, a_rs, a_ps, b.gep(B, [l]), ldb, n, r, tile_vectors, tile_lanes)
-        if most_rows == 1:
-            emit(1)
-        else:
-            _switch(b, rows, {r: (lambda r=r: emit(r)) for r in range(1, most_rows + 1)})
+        _tile(b, b.gep(C, [l]), ldc, A, a_rs, a_ps, b.gep(B, [l]), ldb, n, rows, tile_vectors, tile_lanes)
 
     def singles():
         with cgutils.for_range_slice(b, l1, cols, _int(1)) as (l, _):
             tile(l, 1, 1)
+
+    def one_at_a_time(l, size):
+        with cgutils.for_range(b, size) as loop:
+            tile(b.add(l, b.mul(loop.index, _int(lanes))), 1, lanes)
 
     if backwards is not None:
         with b.if_then(backwards):
@@ -145,7 +150,8 @@ def _band(b, C, ldc, A, a_rs, a_ps, B, ldb, cols, n, rows, most_rows: int, vecto
             j = b.select(backwards, b.sub(b.sub(strips, _int(1)), j), j)
         start, size = _split(b, full, vectors, j)
         l = b.mul(start, _int(lanes))
-        _switch(b, size, {v: (lambda v=v: tile(l, v, lanes)) for v in range(1, vectors + 1)})
+        _switch(b, size, {v: (lambda v=v: tile(l, v, lanes)) for v in range((vectors + 1) // 2, vectors + 1)},
+                lambda: one_at_a_time(l, size))
     if backwards is None:
         singles()
     else:
@@ -165,15 +171,21 @@ def _function(module, name, argtypes, body):
 
 
 def _accumulate_ir(module, s):
-    """void (C, ldc, A, a_rs, a_ps, B, ldb, rows, cols, n): bands of at most s["rows"] rows, as equal as can be."""
+    """void (C, ldc, A, a_rs, a_ps, B, ldb, rows, cols, n): bands of s["rows"] rows, then single rows."""
     R, NV, lanes = s["rows"], s["vectors"], s["lanes"]
 
     def body(b, args):
         C, ldc, A, a_rs, a_ps, B, ldb, rows, cols, n = args
-        with cgutils.for_range(b, _parts(b, rows, R)) as loop:
-            r0, nr = _split(b, rows, R, loop.index)
+        bands = b.sdiv(rows, _int(R))
+
+        def band(r0, band_rows):
             _band(b, b.gep(C, [b.mul(r0, ldc)]), ldc, b.gep(A, [b.mul(r0, a_rs)]), a_rs, a_ps, B, ldb, cols, n,
-                  nr, R, NV, lanes)
+                  band_rows, NV, lanes)
+
+        with cgutils.for_range(b, bands) as loop:
+            band(b.mul(loop.index, _int(R)), R)
+        with cgutils.for_range_slice(b, b.mul(bands, _int(R)), rows, _int(1)) as (r, _):
+            band(r, 1)
 
     argtypes = [_PTR, _I64, _PTR, _I64, _I64, _PTR, _I64, _I64, _I64, _I64]
     return _function(module, f"rnn.accumulate.{R}x{NV}x{lanes}", argtypes, body)
@@ -185,13 +197,14 @@ def _matvec_ir(module, s):
 
     def body(b, args):
         y, x, B, ldb, cols, n, backwards = args
-        _band(b, y, _int(0), x, _int(0), _int(1), B, ldb, cols, n, _int(1), 1, NV, lanes, backwards)
+        _band(b, y, _int(0), x, _int(0), _int(1), B, ldb, cols, n, 1, NV, lanes, backwards)
 
     return _function(module, f"rnn.matvec.{NV}x{lanes}", [_PTR, _PTR, _PTR, _I64, _I64, _I64, ir.IntType(1)],
                      body)
 
 
 def _f64_array(t):
+    """A C-contiguous float64 array of any number of dimensions: its data is the flat operand."""
     return isinstance(t, types.Array) and t.dtype == types.float64 and t.layout == "C"
 
 
