@@ -206,12 +206,20 @@ def workspace(K: int, m: int, tau: int):
 
 
 # --- one update step ------------------------------------------------------------------------------
-@njit(inline="always", **JIT)
-def _copy(dst, src):
-    """dst[:] = src for equal lengths, without numpy's shape check (whose error message costs seconds
-    of compile time)."""
-    for i in range(dst.shape[0]):
-        dst[i] = src[i]
+@intrinsic
+def _copy(typingctx, dst, src):
+    """dst[...] = src for C arrays of the same size and type, as one memcpy (no arithmetic; and no
+    numpy shape check, whose error message costs seconds of compile time)."""
+    if not (isinstance(dst, types.Array) and isinstance(src, types.Array) and dst.dtype == src.dtype
+            and dst.layout == "C" and src.layout == "C"):
+        return None
+
+    def codegen(context, builder, sig, args):
+        d, s = (context.make_array(t)(context, builder, a) for t, a in zip(sig.args, args))
+        cgutils.raw_memcpy(builder, d.data, s.data, d.nitems, context.get_abi_sizeof(d.data.type.pointee))
+        return context.get_dummy_value()
+
+    return types.none(dst, src), codegen
 
 
 def _adagrad_values(b, theta, mem, grad, lanes, eta, clip):
@@ -307,14 +315,13 @@ def _adagrad_and_transpose(typingctx, theta, mem, grad, thetaT, eta, clip):
     return types.none(theta, mem, grad, thetaT, eta, clip), codegen
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def _transpose(dst, src):
     """dst = src^T (a copy: no arithmetic); one column of src per contiguous row of dst."""
     rows, cols = src.shape
-    s, d = src.reshape(-1), dst.reshape(-1)
     for j in range(cols):
         for i in range(rows):
-            d[j * rows + i] = s[i * cols + j]
+            dst[j, i] = src[i, j]
 
 
 @njit(**JIT)
@@ -351,7 +358,7 @@ def _forward(book, e, tau, h, P, work):
     for t in range(tau):
         for k in range(K):
             Pr[t, k] = c[k]
-    _accumulate(Pr.reshape(-1), 0, K, H.reshape(-1), m, m, 1, VT.reshape(-1), 0, K, tau, K, m)
+    _accumulate(Pr, 0, K, H, m, m, 1, VT, 0, K, tau, K, m)
     loss = 0.0
     for t in range(tau):
         o = Pr[t]
@@ -384,11 +391,10 @@ def _loss_and_gradients(book, e, tau, h, P, work):
         Pr[t, book[e + t + 1]] -= 1.0  # Pr becomes dL/do
 
     # back-propagation through time; every product in a fixed order
-    Prf, Hf = Pr.reshape(-1), H.reshape(-1)
     gV[...] = 0.0
-    _accumulate(gV.reshape(-1), 0, m, Prf, 0, 1, K, Hf, m, m, K, m, tau)  # gV = dO^T H
+    _accumulate(gV, 0, m, Pr, 0, 1, K, H, m, m, K, m, tau)  # gV = dO^T H
     dHo[...] = 0.0
-    _accumulate(dHo.reshape(-1), 0, m, Prf, 0, K, 1, V.reshape(-1), 0, m, tau, m, K)  # dO V
+    _accumulate(dHo, 0, m, Pr, 0, K, 1, V, 0, m, tau, m, K)  # dO V
     for k in range(K):
         gc[k] = 0.0
     for t in range(tau):
@@ -404,7 +410,7 @@ def _loss_and_gradients(book, e, tau, h, P, work):
         for j in range(m):
             da[j] = da[j] * (1.0 - ht[j] * ht[j])
     gW[...] = 0.0
-    _accumulate(gW.reshape(-1), 0, m, dA.reshape(-1), 0, 1, m, Hf, 0, m, m, m, tau)  # dA^T H
+    _accumulate(gW, 0, m, dA, 0, 1, m, H, 0, m, m, m, tau)  # dA^T H
     for j in range(m):
         gb[j] = 0.0
     for t in range(tau):
@@ -423,7 +429,7 @@ def _loss_and_gradients(book, e, tau, h, P, work):
     return loss
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def _apply_update(P, M, work, eta, clip):
     """Clip + AdaGrad; U only where the sequence's characters are."""
     UT, W, V, b, c = P
@@ -453,11 +459,11 @@ def update_step(book, e, tau, h, P, M, work, eta, clip):
     return loss
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def _keep_best(P, h, best_P, best_h):
-    _copy(best_P[0].reshape(-1), P[0].reshape(-1))
-    _copy(best_P[1].reshape(-1), P[1].reshape(-1))
-    _copy(best_P[2].reshape(-1), P[2].reshape(-1))
+    _copy(best_P[0], P[0])
+    _copy(best_P[1], P[1])
+    _copy(best_P[2], P[2])
     _copy(best_P[3], P[3])
     _copy(best_P[4], P[4])
     _copy(best_h, h)
