@@ -112,3 +112,58 @@ class _Locator(_CacheLocator):
 
 if _Locator not in CacheImpl._locator_classes:
     CacheImpl._locator_classes.insert(0, _Locator)
+
+
+def _dispatchers():
+    """Every njit function of the package's modules that compile code."""
+    from numba.core.dispatcher import Dispatcher
+
+    from . import gradcheck, kernel, products, sample
+
+    return [f for module in (products, kernel, gradcheck, sample) for f in vars(module).values()
+            if isinstance(f, Dispatcher) and f.py_func.__module__ == module.__name__]
+
+
+def warm() -> dict:
+    """Compile, or load from the cache, every njit entry point that training, the gradient check,
+    synthesis and the benchmark run, for the types they run them with: the real commands on a
+    tiny text. Returns the seconds per command, their sum, and how many functions were compiled
+    and how many loaded from the cache."""
+    import io
+    import tempfile
+    from time import perf_counter
+
+    import numpy as np
+
+    from . import gradcheck, sample, train
+    from .corpus import Corpus
+
+    counts = {id(f): (sum(f.stats.cache_hits.values()), sum(f.stats.cache_misses.values())) for f in _dispatchers()}
+    corpus = Corpus.from_text("a cab, a bac; abc. " * 4, "warm-up")
+    seconds = {}
+    t = perf_counter()
+    with tempfile.TemporaryDirectory() as out:  # the kernel and, for the snapshot at step 0, the sampler
+        cfg = train.TrainConfig(m=3, epochs=1, seq_length=5, snapshot_every=1, snapshot_until=0, snapshot_length=2)
+        train.train(corpus, cfg, out, progress_stream=io.StringIO())
+    seconds["train"] = perf_counter() - t
+    t = perf_counter()
+    gradcheck.check(corpus.ids, corpus.K, 3, 0.01, 5, 1)
+    seconds["gradcheck"] = perf_counter() - t
+    t = perf_counter()
+    p = train.init_params(corpus.K, 3, 0.01, 1)
+    sample.synthesize(p, np.zeros(3), 0, 2, np.random.default_rng(0), temperature=0.8, top_p=0.9)
+    seconds["synthesis"] = perf_counter() - t
+    hits = misses = 0
+    for f in _dispatchers():
+        h0, m0 = counts.get(id(f), (0, 0))
+        hits += sum(f.stats.cache_hits.values()) - h0
+        misses += sum(f.stats.cache_misses.values()) - m0
+    return {"seconds": seconds, "total_seconds": sum(seconds.values()), "compiled": misses, "loaded": hits,
+            "cache": str(cache_root())}
+
+
+def describe(result: dict) -> str:
+    """One line for `warm()`'s result."""
+    parts = ", ".join(f"{name} {s:.2f} s" for name, s in result["seconds"].items())
+    return (f"compiled {result['compiled']} and loaded {result['loaded']} functions in "
+            f"{result['total_seconds']:.2f} s ({parts}); cache {result['cache']}")
