@@ -35,15 +35,15 @@ _PTR = _F64.as_pointer()
 
 
 def _shapes(context) -> dict:
-    """Tile shapes for the target CPU: lanes per vector register, the block products' tile of
-    `rows` x `vectors`, and the matrix-vector product's strip of `strip` vectors, each sized so
+    """Tile shapes for the target CPU: lanes per vector register and the number of registers, the
+    block products' tile of `rows` x `vectors`, and the matrix-vector product's strip of `strip` vectors, each sized so
     that accumulators, a row of B and a broadcast value stay in the vector registers."""
     features = context.codegen().magic_tuple()[2].split(",")
     if "+avx512f" in features:  # 32 registers of 8 doubles
-        return {"lanes": 8, "rows": 8, "vectors": 1, "strip": 4}
+        return {"lanes": 8, "registers": 32, "rows": 8, "vectors": 1, "strip": 4}
     if "+avx" in features:  # 16 registers of 4 doubles
-        return {"lanes": 4, "rows": 5, "vectors": 2, "strip": 6}
-    return {"lanes": 2, "rows": 5, "vectors": 2, "strip": 6}  # SSE2, NEON: registers of 2 doubles
+        return {"lanes": 4, "registers": 16, "rows": 5, "vectors": 2, "strip": 6}
+    return {"lanes": 2, "registers": 16, "rows": 5, "vectors": 2, "strip": 6}  # SSE2, NEON: registers of 2 doubles
 
 
 def _int(i: int):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rnn import jitcache, kernel, model  # noqa: E402
+from rnn import jitcache, kernel, model, provenance  # noqa: E402
 
 BLAS_COMMIT = "e21fefd"
 
@@ -43,16 +42,6 @@ def blas_kernel():
     sys.modules[spec.name] = module  # numba's cache finds a function's module by name
     spec.loader.exec_module(module)
     return module
-
-
-def cpu_name() -> str:
-    try:
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-            if line.startswith("Model name:"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main(argv=None) -> int:
@@ -109,7 +98,7 @@ def main(argv=None) -> int:
             times[name].append((time.perf_counter() - t) / n * 1e6)
     med = {name: float(np.median(v)) for name, v in times.items()}
     (pn, pt), (bn, bt) = med.items()
-    print(f"CPU: {cpu_name()}; K = {K}, m = {m}, seq_length = {tau}; {a.rounds} rounds of {n} updates, alternating")
+    print(f"CPU: {provenance.machine()['cpu']} ({jitcache.cpu_key().rsplit('-', 1)[0]}); K = {K}, m = {m}, seq_length = {tau}; {a.rounds} rounds of {n} updates, alternating")
     for name, v in times.items():
         q1, q3 = np.percentile(v, [25, 75])
         print(f"  {name:14s} {med[name]:7.1f} us/step (quartiles {q1:.1f} - {q3:.1f})")
