@@ -64,40 +64,15 @@ def _splat(b, x, lanes):
     return b.shuffle_vector(one, ir.Constant(vec, ir.Undefined), ir.Constant(ir.VectorType(_I32, lanes), [0] * lanes))
 
 
-class Add:
-    """Where a tile's sums go: added to C, C[r, l] += sum (the products' own sink). A sink for other
-    uses (kernel.py's AdaGrad) has the same methods: `argtypes` of the IR function's leading
-    arguments, `at` for the sink of a block from (rows, cols) on, `start` for a tile's first
-    values and `finish` for its sums."""
-
-    name = "add"
-    argtypes = (_PTR, _I64)  # C, ldc
-
-    def __init__(self, C, ldc):
-        self.C, self.ldc = C, ldc
-
-    def at(self, b, rows, cols):
-        return Add(b.gep(self.C, [b.add(b.mul(rows, self.ldc), cols)]), self.ldc)
-
-    def _at(self, b, r: int, col: int, lanes: int):
-        return _vector_at(b, self.C, b.add(b.mul(self.ldc, _int(r)), _int(col)), lanes)
-
-    def start(self, b, r: int, col: int, lanes: int):
-        return b.load(self._at(b, r, col, lanes), align=8)
-
-    def finish(self, b, r: int, col: int, lanes: int, sums):
-        b.store(sums, self._at(b, r, col, lanes), align=8)
-
-
-def _tile(b, sink, A, a_rs, a_ps, B, ldb, n, rows: int, vectors: int, lanes: int):
-    """Sums sum over p = 0 .. n-1, in that order, of A(r, p) B[p, l], for r < rows and
-    l < vectors * lanes, from sink.start, the rows x vectors accumulators kept in registers for the
-    whole sum, then given to sink.finish."""
+def _tile(b, C, ldc, A, a_rs, a_ps, B, ldb, n, rows: int, vectors: int, lanes: int):
+    """C[r, l] += sum over p = 0 .. n-1, in that order, of A(r, p) B[p, l], for r < rows and
+    l < vectors * lanes, the rows x vectors accumulators kept in registers for the whole sum."""
     vec = _F64 if lanes == 1 else ir.VectorType(_F64, lanes)
     accs = [[cgutils.alloca_once(b, vec) for _ in range(vectors)] for _ in range(rows)]
+    c_rows = [b.gep(C, [b.mul(ldc, _int(r))]) for r in range(rows)]
     for r in range(rows):
         for v in range(vectors):
-            b.store(sink.start(b, r, v * lanes, lanes), accs[r][v])
+            b.store(b.load(_vector_at(b, c_rows[r], _int(v * lanes), lanes), align=8), accs[r][v])
     with cgutils.for_range(b, n) as loop:
         b_row = b.gep(B, [b.mul(loop.index, ldb)])
         bv = [b.load(_vector_at(b, b_row, _int(v * lanes), lanes), align=8) for v in range(vectors)]
@@ -108,7 +83,7 @@ def _tile(b, sink, A, a_rs, a_ps, B, ldb, n, rows: int, vectors: int, lanes: int
                 b.store(b.fadd(b.load(accs[r][v]), b.fmul(a, bv[v])), accs[r][v])
     for r in range(rows):
         for v in range(vectors):
-            sink.finish(b, r, v * lanes, lanes, b.load(accs[r][v]))
+            b.store(b.load(accs[r][v]), _vector_at(b, c_rows[r], _int(v * lanes), lanes), align=8)
 
 
 def _switch(b, value, cases: dict, default=None):
@@ -146,7 +121,7 @@ def _split(b, total, most: int, i):
     return start, size
 
 
-def _band(b, sink, A, a_rs, a_ps, B, ldb, cols, n, rows: int, vectors: int, lanes: int, backwards=None):
+def _band(b, C, ldc, A, a_rs, a_ps, B, ldb, cols, n, rows: int, vectors: int, lanes: int, backwards=None):
     """`rows` rows of outputs, all `cols` columns: strips of `vectors` / 2 to `vectors` vectors, as
     equal as can be, so that each keeps many sums in flight (a narrower matrix: one vector at a
     time), then single columns. With `backwards` (an i1) true, the same strips from the right:
@@ -156,7 +131,7 @@ def _band(b, sink, A, a_rs, a_ps, B, ldb, cols, n, rows: int, vectors: int, lane
     strips = _parts(b, full, vectors)
 
     def tile(l, tile_vectors, tile_lanes):
-        _tile(b, sink.at(b, _int(0), l), A, a_rs, a_ps, b.gep(B, [l]), ldb, n, rows, tile_vectors, tile_lanes)
+        _tile(b, b.gep(C, [l]), ldc, A, a_rs, a_ps, b.gep(B, [l]), ldb, n, rows, tile_vectors, tile_lanes)
 
     def singles():
         with cgutils.for_range_slice(b, l1, cols, _int(1)) as (l, _):
@@ -195,18 +170,16 @@ def _function(module, name, argtypes, body):
     return fn
 
 
-def accumulate_ir(module, s, sink=Add):
-    """void (*sink.argtypes, A, a_rs, a_ps, B, ldb, rows, cols, n): the sums of `accumulate` into
-    `sink`, in bands of s["rows"] rows, then single rows."""
+def _accumulate_ir(module, s):
+    """void (C, ldc, A, a_rs, a_ps, B, ldb, rows, cols, n): bands of s["rows"] rows, then single rows."""
     R, NV, lanes = s["rows"], s["vectors"], s["lanes"]
 
     def body(b, args):
-        k = len(sink.argtypes)
-        out, (A, a_rs, a_ps, B, ldb, rows, cols, n) = sink(*args[:k]), args[k:]
+        C, ldc, A, a_rs, a_ps, B, ldb, rows, cols, n = args
         bands = b.sdiv(rows, _int(R))
 
         def band(r0, band_rows):
-            _band(b, out.at(b, r0, _int(0)), b.gep(A, [b.mul(r0, a_rs)]), a_rs, a_ps, B, ldb, cols, n,
+            _band(b, b.gep(C, [b.mul(r0, ldc)]), ldc, b.gep(A, [b.mul(r0, a_rs)]), a_rs, a_ps, B, ldb, cols, n,
                   band_rows, NV, lanes)
 
         with cgutils.for_range(b, bands) as loop:
@@ -214,8 +187,8 @@ def accumulate_ir(module, s, sink=Add):
         with cgutils.for_range_slice(b, b.mul(bands, _int(R)), rows, _int(1)) as (r, _):
             band(r, 1)
 
-    argtypes = [*sink.argtypes, _PTR, _I64, _I64, _PTR, _I64, _I64, _I64, _I64]
-    return _function(module, f"rnn.accumulate.{sink.name}.{R}x{NV}x{lanes}", argtypes, body)
+    argtypes = [_PTR, _I64, _PTR, _I64, _I64, _PTR, _I64, _I64, _I64, _I64]
+    return _function(module, f"rnn.accumulate.{R}x{NV}x{lanes}", argtypes, body)
 
 
 def _matvec_ir(module, s):
@@ -224,7 +197,7 @@ def _matvec_ir(module, s):
 
     def body(b, args):
         y, x, B, ldb, cols, n, backwards = args
-        _band(b, Add(y, _int(0)), x, _int(0), _int(1), B, ldb, cols, n, 1, NV, lanes, backwards)
+        _band(b, y, _int(0), x, _int(0), _int(1), B, ldb, cols, n, 1, NV, lanes, backwards)
 
     return _function(module, f"rnn.matvec.{NV}x{lanes}", [_PTR, _PTR, _PTR, _I64, _I64, _I64, ir.IntType(1)],
                      body)
@@ -250,7 +223,7 @@ def _accumulate(typingctx, C, c0, ldc, A, a0, a_rs, a_ps, B, b0, ldb, rows, cols
         def integer(i):
             return context.cast(builder, args[i], sig.args[i], types.int64)
 
-        fn = accumulate_ir(builder.module, _shapes(context))
+        fn = _accumulate_ir(builder.module, _shapes(context))
         builder.call(fn, [ptr(0, 1), integer(2), ptr(3, 4), integer(5), integer(6), ptr(7, 8), integer(9),
                           integer(10), integer(11), integer(12)])
         return context.get_dummy_value()
