@@ -31,7 +31,7 @@ from numba.cpython import mathimpl
 from numba.extending import intrinsic
 
 from .model import ADAGRAD_EPS, Params
-from .products import _F64, _I32, _I64, _PTR, JIT, _accumulate, _function, _matvec, _shapes, _splat, _vector_at
+from .products import _F64, _I32, _I64, _PTR, JIT, _accumulate, _function, _matvec, _product, _shapes, _splat, _vector_at
 
 
 # --- branch-free exp and tanh -------------------------------------------------------------------
@@ -405,10 +405,8 @@ def _loss_and_gradients(book, e, tau, h, P, work):
         Pr[t, book[e + t + 1]] -= 1.0  # Pr becomes dL/do
 
     # back-propagation through time; every product in a fixed order
-    gV[...] = 0.0
-    _accumulate(gV, 0, m, Pr, 0, 1, K, H, m, m, K, m, tau)  # gV = dO^T H
-    dHo[...] = 0.0
-    _accumulate(dHo, 0, m, Pr, 0, K, 1, V, 0, m, tau, m, K)  # dO V
+    _product(gV, 0, m, Pr, 0, 1, K, H, m, m, K, m, tau)  # gV = dO^T H
+    _product(dHo, 0, m, Pr, 0, K, 1, V, 0, m, tau, m, K)  # dO V
     for k in range(K):
         gc[k] = 0.0
     for t in range(tau):
@@ -423,8 +421,7 @@ def _loss_and_gradients(book, e, tau, h, P, work):
             _matvec(da, dA[t + 1], W, t % 2 == 1)  # + W^T da_{t+1}
         for j in range(m):
             da[j] = da[j] * (1.0 - ht[j] * ht[j])
-    gW[...] = 0.0
-    _accumulate(gW, 0, m, dA, 0, 1, m, H, 0, m, m, m, tau)  # dA^T H
+    _product(gW, 0, m, dA, 0, 1, m, H, 0, m, m, m, tau)  # dA^T H
     for j in range(m):
         gb[j] = 0.0
     for t in range(tau):

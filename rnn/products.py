@@ -64,15 +64,18 @@ def _splat(b, x, lanes):
     return b.shuffle_vector(one, ir.Constant(vec, ir.Undefined), ir.Constant(ir.VectorType(_I32, lanes), [0] * lanes))
 
 
-def _tile(b, C, ldc, A, a_rs, a_ps, B, ldb, n, rows: int, vectors: int, lanes: int):
+def _tile(b, C, ldc, A, a_rs, a_ps, B, ldb, n, rows: int, vectors: int, lanes: int, zero: bool):
     """C[r, l] += sum over p = 0 .. n-1, in that order, of A(r, p) B[p, l], for r < rows and
-    l < vectors * lanes, the rows x vectors accumulators kept in registers for the whole sum."""
+    l < vectors * lanes, the rows x vectors accumulators kept in registers for the whole sum. With
+    `zero`, C[r, l] = the sum: the accumulators start at +0.0, as from a zeroed C, without reading C."""
     vec = _F64 if lanes == 1 else ir.VectorType(_F64, lanes)
     accs = [[cgutils.alloca_once(b, vec) for _ in range(vectors)] for _ in range(rows)]
     c_rows = [b.gep(C, [b.mul(ldc, _int(r))]) for r in range(rows)]
     for r in range(rows):
         for v in range(vectors):
-            b.store(b.load(_vector_at(b, c_rows[r], _int(v * lanes), lanes), align=8), accs[r][v])
+            start = (ir.Constant(vec, 0.0 if lanes == 1 else [0.0] * lanes) if zero
+                     else b.load(_vector_at(b, c_rows[r], _int(v * lanes), lanes), align=8))
+            b.store(start, accs[r][v])
     with cgutils.for_range(b, n) as loop:
         b_row = b.gep(B, [b.mul(loop.index, ldb)])
         bv = [b.load(_vector_at(b, b_row, _int(v * lanes), lanes), align=8) for v in range(vectors)]
@@ -121,7 +124,8 @@ def _split(b, total, most: int, i):
     return start, size
 
 
-def _band(b, C, ldc, A, a_rs, a_ps, B, ldb, cols, n, rows: int, vectors: int, lanes: int, backwards=None):
+def _band(b, C, ldc, A, a_rs, a_ps, B, ldb, cols, n, rows: int, vectors: int, lanes: int, zero=False,
+          backwards=None):
     """`rows` rows of outputs, all `cols` columns: strips of `vectors` / 2 to `vectors` vectors, as
     equal as can be, so that each keeps many sums in flight (a narrower matrix: one vector at a
     time), then single columns. With `backwards` (an i1) true, the same strips from the right:
@@ -131,7 +135,7 @@ def _band(b, C, ldc, A, a_rs, a_ps, B, ldb, cols, n, rows: int, vectors: int, la
     strips = _parts(b, full, vectors)
 
     def tile(l, tile_vectors, tile_lanes):
-        _tile(b, b.gep(C, [l]), ldc, A, a_rs, a_ps, b.gep(B, [l]), ldb, n, rows, tile_vectors, tile_lanes)
+        _tile(b, b.gep(C, [l]), ldc, A, a_rs, a_ps, b.gep(B, [l]), ldb, n, rows, tile_vectors, tile_lanes, zero)
 
     def singles():
         with cgutils.for_range_slice(b, l1, cols, _int(1)) as (l, _):
@@ -170,7 +174,7 @@ def _function(module, name, argtypes, body):
     return fn
 
 
-def _accumulate_ir(module, s):
+def _accumulate_ir(module, s, zero: bool):
     """void (C, ldc, A, a_rs, a_ps, B, ldb, rows, cols, n): bands of s["rows"] rows, then single rows."""
     R, NV, lanes = s["rows"], s["vectors"], s["lanes"]
 
@@ -180,7 +184,7 @@ def _accumulate_ir(module, s):
 
         def band(r0, band_rows):
             _band(b, b.gep(C, [b.mul(r0, ldc)]), ldc, b.gep(A, [b.mul(r0, a_rs)]), a_rs, a_ps, B, ldb, cols, n,
-                  band_rows, NV, lanes)
+                  band_rows, NV, lanes, zero)
 
         with cgutils.for_range(b, bands) as loop:
             band(b.mul(loop.index, _int(R)), R)
@@ -188,7 +192,7 @@ def _accumulate_ir(module, s):
             band(r, 1)
 
     argtypes = [_PTR, _I64, _PTR, _I64, _I64, _PTR, _I64, _I64, _I64, _I64]
-    return _function(module, f"rnn.accumulate.{R}x{NV}x{lanes}", argtypes, body)
+    return _function(module, f"rnn.{'product' if zero else 'accumulate'}.{R}x{NV}x{lanes}", argtypes, body)
 
 
 def _matvec_ir(module, s):
@@ -197,7 +201,7 @@ def _matvec_ir(module, s):
 
     def body(b, args):
         y, x, B, ldb, cols, n, backwards = args
-        _band(b, y, _int(0), x, _int(0), _int(1), B, ldb, cols, n, 1, NV, lanes, backwards)
+        _band(b, y, _int(0), x, _int(0), _int(1), B, ldb, cols, n, 1, NV, lanes, backwards=backwards)
 
     return _function(module, f"rnn.matvec.{NV}x{lanes}", [_PTR, _PTR, _PTR, _I64, _I64, _I64, ir.IntType(1)],
                      body)
@@ -208,27 +212,36 @@ def _f64_array(t):
     return isinstance(t, types.Array) and t.dtype == types.float64 and t.layout == "C"
 
 
-@intrinsic
-def _accumulate(typingctx, C, c0, ldc, A, a0, a_rs, a_ps, B, b0, ldb, rows, cols, n):
-    """`accumulate`'s loops, emitted into the caller (no numba function between)."""
-    ints = (c0, ldc, a0, a_rs, a_ps, b0, ldb, rows, cols, n)
-    if not (all(map(_f64_array, (C, A, B))) and all(isinstance(t, types.Integer) for t in ints)):
-        return None
+def _accumulate_intrinsic(zero: bool):
+    """`accumulate`'s loops as an intrinsic, emitted into the caller (no numba function between); with
+    `zero`, C = the sums instead of C += the sums."""
 
-    def codegen(context, builder, sig, args):
-        def ptr(i, offset):
-            data = context.make_array(sig.args[i])(context, builder, args[i]).data
-            return builder.gep(data, [integer(offset)])
+    @intrinsic
+    def accumulate_(typingctx, C, c0, ldc, A, a0, a_rs, a_ps, B, b0, ldb, rows, cols, n):
+        ints = (c0, ldc, a0, a_rs, a_ps, b0, ldb, rows, cols, n)
+        if not (all(map(_f64_array, (C, A, B))) and all(isinstance(t, types.Integer) for t in ints)):
+            return None
 
-        def integer(i):
-            return context.cast(builder, args[i], sig.args[i], types.int64)
+        def codegen(context, builder, sig, args):
+            def ptr(i, offset):
+                data = context.make_array(sig.args[i])(context, builder, args[i]).data
+                return builder.gep(data, [integer(offset)])
 
-        fn = _accumulate_ir(builder.module, _shapes(context))
-        builder.call(fn, [ptr(0, 1), integer(2), ptr(3, 4), integer(5), integer(6), ptr(7, 8), integer(9),
-                          integer(10), integer(11), integer(12)])
-        return context.get_dummy_value()
+            def integer(i):
+                return context.cast(builder, args[i], sig.args[i], types.int64)
 
-    return types.none(C, c0, ldc, A, a0, a_rs, a_ps, B, b0, ldb, rows, cols, n), codegen
+            fn = _accumulate_ir(builder.module, _shapes(context), zero)
+            builder.call(fn, [ptr(0, 1), integer(2), ptr(3, 4), integer(5), integer(6), ptr(7, 8), integer(9),
+                              integer(10), integer(11), integer(12)])
+            return context.get_dummy_value()
+
+        return types.none(C, c0, ldc, A, a0, a_rs, a_ps, B, b0, ldb, rows, cols, n), codegen
+
+    return accumulate_
+
+
+_accumulate = _accumulate_intrinsic(zero=False)  # C += sums
+_product = _accumulate_intrinsic(zero=True)  # C = sums: the same numbers as zeroing C first
 
 
 @intrinsic
