@@ -72,11 +72,16 @@ def cmd_train(a):
     from .corpus import Corpus
     from .train import TrainConfig, stop_on_sigterm, train
 
+    from contextlib import nullcontext
+
+    from .guard import stop_when_parent_exits
+
     c = Corpus.load(a.corpus)
     cfg = TrainConfig(**{f.name: getattr(a, f.name) for f in fields(TrainConfig)})
     with stop_on_sigterm() as stop:  # SLURM's time limit or preemption: checkpoint, exit 143
-        s = train(c, cfg, a.out_dir, checkpoint_path=a.checkpoint, checkpoint_every=a.checkpoint_every,
-                  stop=stop)
+        with stop_when_parent_exits(stop) if a.exit_with_parent else nullcontext():
+            s = train(c, cfg, a.out_dir, checkpoint_path=a.checkpoint, checkpoint_every=a.checkpoint_every,
+                      stop=stop)
     print(f"seed {s['seed']}: {s['steps']:,} steps in {s['seconds']:.1f} s ({s['steps_per_second']:,.0f}/s); "
           f"smooth loss end of epoch 1 {s['end_epoch1_smooth_loss']:.2f}, final {s['final_smooth_loss']:.2f}, "
           f"best {s['best_smooth_loss']:.2f} at step {s['best_step']:,}")
@@ -90,6 +95,8 @@ def cmd_synthesize(a):
 
     p, vocab, h, x0, _ = load_model(a.model)
     if a.start_char is not None:
+        if len(a.start_char) != 1:
+            raise UserError(f"--start-char must be one character (got {a.start_char!r}, {len(a.start_char)})")
         if a.start_char not in vocab:
             raise UserError(f"--start-char {a.start_char!r} is not in the model's vocabulary")
         x0, h = vocab.index(a.start_char), np.zeros_like(h)
@@ -119,16 +126,16 @@ def cmd_metrics(a):
 
 
 def cmd_figures(a):
-    import numpy as np
 
     from . import figures
-    from .results import load_summaries
+    from .results import load_summaries, read_smooth_losses
 
-    runs = {s["seed"]: d for s, d in zip(load_summaries(a.runs), a.runs)}
+    summaries = load_summaries(a.runs)
+    runs = {s["seed"]: (d, s) for s, d in zip(summaries, a.runs)}
     if a.show_seed not in runs:
         raise UserError(f"`show_seed` {a.show_seed} is not one of the trained seeds {sorted(runs)}")
-    smooths = {seed: np.load(Path(d) / RunFiles.losses)["smooth_loss"] for seed, d in runs.items()}
-    upe = load_summaries([runs[a.show_seed]])[0]["updates_per_epoch"]
+    smooths = {seed: read_smooth_losses(d, s) for seed, (d, s) in runs.items()}
+    upe = runs[a.show_seed][1]["updates_per_epoch"]
     out = Path(a.out_dir)
     figures.per_step(smooths[a.show_seed], upe, a.show_seed, out / Figures.per_step)
     figures.every_nth(smooths[a.show_seed], a.every, a.show_seed, out / Figures.every)
@@ -136,9 +143,14 @@ def cmd_figures(a):
 
 
 def cmd_snapshots(a):
+    from .files import read_json
     from .results import snapshots_tex
 
-    snaps = json.loads((Path(a.run) / RunFiles.snapshots).read_text())
+    path = Path(a.run) / RunFiles.snapshots
+    snaps = read_json(path)
+    if not (isinstance(snaps, list) and all(isinstance(x, dict) and isinstance(x.get("step"), int)
+                                            and isinstance(x.get("text"), str) for x in snaps)):
+        raise UserError(f"{path}: not a list of snapshots; delete {a.run} and run snakemake again to retrain it")
     _write(a.out, snapshots_tex(snaps))
 
 
@@ -175,18 +187,21 @@ def cmd_sweep(a):
 
 def cmd_provenance(a):
     from . import provenance
+    from .files import read_json
     from .results import load_summaries
 
     config = json.loads(a.config)
-    facts = json.loads(Path(a.corpus_facts).read_text())
-    runs = {s["seed"]: json.loads((Path(d) / RunFiles.timing).read_text())
-            for s, d in zip(load_summaries(a.runs), a.runs)}
+    facts = read_json(a.corpus_facts)
+    runs = {s["seed"]: read_json(Path(d) / RunFiles.timing) for s, d in zip(load_summaries(a.runs), a.runs)}
     bench = {}
     for path in map(Path, a.benchmarks):
-        lines = path.read_text().splitlines()
-        if len(lines) > 1:  # Snakemake's benchmark file: a header, then seconds first
-            stage = path.stem if path.parent.name == "benchmarks" else f"{path.parent.name}/{path.stem}"
-            bench[stage] = float(lines[1].split("\t")[0])
+        lines = path.read_text(errors="replace").splitlines() if path.is_file() else []
+        try:  # Snakemake's benchmark file: a header, then seconds first; a damaged one is left out
+            seconds = float(lines[1].split("\t")[0])
+        except (IndexError, ValueError):
+            continue
+        stage = path.stem if path.parent.name == "benchmarks" else f"{path.parent.name}/{path.stem}"
+        bench[stage] = seconds
     _json(a.out, provenance.record(config=config, corpus=facts, runs=runs, stage_seconds=bench))
 
 
@@ -221,9 +236,38 @@ def cmd_pdf(a):
     report.build_pdf(a.tex, a.out, a.build_dir)
 
 
+def _count(text: str) -> int:
+    """An integer >= 0 (a length, a seed)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
+    return value
+
+
+def _positive(text: str) -> float:
+    """A finite number > 0 (a temperature)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be > 0 and finite (got {text})")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag ends with one line (and exit status 2), not a usage dump."""
+
+    def error(self, message):
+        self.exit(2, f"error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m rnn", description=__doc__.splitlines()[0])
-    sub = ap.add_subparsers(dest="command", required=True)
+    ap = _Parser(prog="python -m rnn", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def command(name, fn, help_):
         p = sub.add_parser(name, help=help_, description=help_)
@@ -249,12 +293,15 @@ def parser() -> argparse.ArgumentParser:
     add_flags(p, "train")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--checkpoint", help="checkpoint file: resumed from if present, removed at the end")
+    p.add_argument("--exit-with-parent", action="store_true",
+                   help="stop (checkpoint, exit 143) when the parent process is gone: the workflow sets it, so "
+                        "that a killed Snakemake leaves no trainer running")
 
     p = command("synthesize", cmd_synthesize, "sample text from a saved model")
     p.add_argument("--model", required=True)
-    p.add_argument("--length", type=int, default=1000)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--length", type=_count, default=1000, help="characters to sample (>= 0)")
+    p.add_argument("--seed", type=_count, default=0, help="the sampling generator's seed (>= 0)")
+    p.add_argument("--temperature", type=_positive, default=1.0, help="> 0: near 0 the most likely character")
     p.add_argument("--top-p", type=float, default=1.0)
     p.add_argument("--start-char", help="start from this character and h0 = 0 instead of the saved state")
     p.add_argument("--out", help="text file (default: stdout)")
@@ -336,7 +383,7 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Terminated as exc:
-        print(f"SIGTERM: {exc}", file=sys.stderr)
+        print(exc, file=sys.stderr)
         return exc.exit_status
     return 0
 

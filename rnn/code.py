@@ -62,3 +62,16 @@ def modules(command: str) -> list[str]:
 def sources(command: str) -> list[str]:
     """The files of `modules(command)`: those of the installed package, which `python -m rnn` runs."""
     return [str(PACKAGE / f"{m}.py") for m in modules(command)]
+
+
+def fingerprint(command: str) -> str:
+    """SHA-256 of the code that `python -m rnn COMMAND` runs (each file's name and bytes): a result
+    or checkpoint made by other code carries another fingerprint."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for module in modules(command):
+        h.update(f"{module}\0".encode())
+        h.update((PACKAGE / f"{module}.py").read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()

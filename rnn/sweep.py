@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import csv
 import itertools
-import json
 from pathlib import Path
 
-import numpy as np
 
 from . import latex, settings
 from .files import atomic_write, write_text
-from .outputs import RUN_DIR, RunFiles
+from .outputs import RUN_DIR
+from .results import read_smooth_losses, read_summary
 
 SWEEP_DIR = "results/sweep"
 STATS = ("end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss")
@@ -67,7 +66,7 @@ def runs(config: dict) -> list[dict]:
 # --- outputs ---------------------------------------------------------------------------------------
 def load(run_list: list[dict]) -> list[dict]:
     """Each run with its summary."""
-    return [{**r, "summary": json.loads((Path(r["dir"]) / RunFiles.summary).read_text())} for r in run_list]
+    return [{**r, "summary": read_summary(r["dir"])} for r in run_list]
 
 
 def write_metrics(loaded: list[dict], path) -> None:
@@ -145,8 +144,7 @@ def write_all(run_list: list[dict], out_dir, section) -> None:
     write_text(out / "table.tex", table_tex(stats))
     curves = {}
     for r in loaded:
-        curves.setdefault(point_path(r["point"]), []).append(
-            np.load(Path(r["dir"]) / RunFiles.losses)["smooth_loss"])
+        curves.setdefault(point_path(r["point"]), []).append(read_smooth_losses(r["dir"], r["summary"]))
     figures.sweep_curves(curves, out / FIGURES[0])
     figures.sweep_final(stats, out / FIGURES[1])
     write_text(section, section_tex(stats, list(FIGURES)))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checkpoint, kernel, settings
+from . import checkpoint, code, guard, kernel, resources, settings
 from .corpus import Corpus, updates_per_epoch
 from .errors import Terminated, UserError
 from .files import save_npz, write_json, write_text
@@ -58,7 +58,17 @@ class TrainConfig:
 
 
 class TrainingDiverged(UserError):
-    """The loss became NaN or infinite."""
+    """The loss became NaN or infinite, or the smooth loss passed DIVERGENCE_FACTOR times its scale."""
+
+
+DIVERGENCE_FACTOR = 10.0  # docs/algorithm.md section 3.9
+
+
+def divergence_limit(first_loss: float, tau: int, K: int) -> float:
+    """The smooth loss above which training has diverged (docs/algorithm.md section 3.9): ten times
+    the larger of the first loss and the loss of a uniform guess, tau ln K. Training never comes back
+    from there; a healthy run stays below its first loss after its first few hundred updates."""
+    return DIVERGENCE_FACTOR * max(first_loss, tau * float(np.log(K)))
 
 
 class Progress:
@@ -94,14 +104,14 @@ class Progress:
 
 @contextmanager
 def stop_on_sigterm():
-    """An Event that SIGTERM sets, in place of ending the process, for `train(stop=...)`.
+    """A StopRequest that SIGTERM sets, in place of ending the process, for `train(stop=...)`.
 
     SLURM sends SIGTERM at a job's time limit, on preemption and on scancel, and SIGKILL only
     KillWait seconds (30 by default) later: training checks the event after each kernel chunk
     (about 0.3 s), writes its checkpoint and stops, so at most that chunk is computed again.
     """
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    stop = guard.StopRequest()
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.stop("SIGTERM"))
     try:
         yield stop
     finally:
@@ -109,7 +119,9 @@ def stop_on_sigterm():
 
 
 def fingerprint(cfg: TrainConfig, corpus: Corpus) -> dict:
-    return {**asdict(cfg), "corpus_sha256": corpus.sha256, "vocab": corpus.vocab}
+    """What a run's numbers depend on: its settings, its text and the code that trains it."""
+    return {**asdict(cfg), "corpus_sha256": corpus.sha256, "vocab": corpus.vocab,
+            "code_sha256": code.fingerprint("train")}
 
 
 @dataclass
@@ -143,23 +155,48 @@ class RunState:
         checkpoint.save(path, fp, arrays, {"e": self.e, "step": self.step, "smooth": self.smooth},
                         {"snapshots": self.snapshots})
 
-    def restore(self, path, fp: dict) -> None:
+    def restore(self, path, fp: dict, N: int, tau: int) -> None:
+        """The state a checkpoint holds, after checking every array and counter against this run (a
+        damaged file is refused, never passed to the kernel)."""
         arrays, scalars, records = checkpoint.load(path, fp)
-        for name, arr in self.params.arrays().items():
-            arr[...] = arrays[name]
-        for i, arr in enumerate(self.best_P):
-            arr[...] = arrays[f"best{i}"]
-        self.h[:], self.best_h[:], self.best[:] = arrays["h"], arrays["best_h"], arrays["best"]
-        self.e, self.step, self.smooth = scalars["e"], scalars["step"], scalars["smooth"]
-        self.losses[:self.step], self.smooths[:self.step] = arrays["losses"], arrays["smooths"]
-        self.snapshots = records["snapshots"]
+
+        def bad(why: str):
+            return UserError(f"{path}: damaged checkpoint ({why}); delete it to train from the start")
+
+        try:
+            e, step, smooth = int(scalars["e"]), int(scalars["step"]), float(scalars["smooth"])
+            snapshots = records["snapshots"]
+        except (KeyError, TypeError, ValueError):
+            raise bad("its counters are missing") from None
+        if not (0 <= e <= N - tau - 1 and 0 <= step <= len(self.losses) and np.isfinite(smooth)):
+            raise bad(f"position {e} or step {step} outside this run")
+        if not (isinstance(snapshots, list) and all(isinstance(x, dict) and "step" in x and "text" in x
+                                                    for x in snapshots)):
+            raise bad("its snapshots are not a list of records")
+        targets = {**self.params.arrays(), **{f"best{i}": a for i, a in enumerate(self.best_P)},
+                   "h": self.h, "best_h": self.best_h, "best": self.best,
+                   "losses": self.losses[:step], "smooths": self.smooths[:step]}
+        for name, target in targets.items():
+            got = arrays.get(name)
+            if got is None or got.shape != target.shape or got.dtype.kind != "f":
+                raise bad(f"array {name} is missing or has the wrong shape")
+            if name != "best" and not np.isfinite(got).all():
+                raise bad(f"array {name} holds a value that is not finite")
+        K = self.params.V.shape[0]
+        if step and not (np.isfinite(arrays["best"][0]) and 1 <= arrays["best"][1] <= step
+                         and 0 <= arrays["best"][2] < K and arrays["best"][2] == int(arrays["best"][2])):
+            raise bad("its best model's step or next character is outside this run")
+        for name, target in targets.items():
+            target[...] = arrays[name]
+        self.e, self.step, self.smooth, self.snapshots = e, step, smooth, snapshots
 
 
 def _diverged(what: str, bad: int, upe: int, cfg: TrainConfig, checkpoint_path) -> TrainingDiverged:
+    kept = checkpoint_path and Path(checkpoint_path).exists()  # name only a file that is there
     return TrainingDiverged(
         f"training diverged: {what} at update step {bad} (epoch {(bad - 1) // upe + 1}); "
         f"lower `eta` (now {cfg.eta}) or check the corpus"
-        + (f"; the last good checkpoint is kept at {checkpoint_path}" if checkpoint_path else ""))
+        + (f"; the last good checkpoint is kept at {checkpoint_path}" if kept else ""))
 
 
 def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
@@ -167,22 +204,36 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
           stop: threading.Event | None = None) -> dict:
     """Train one run and write its files into out_dir; returns the summary.
 
-    When `stop` is set (see `stop_on_sigterm`), training ends after the current kernel chunk:
-    it writes the checkpoint and raises Terminated."""
+    Only one trainer at a time writes out_dir (`guard.exclusive`). When `stop` is set (SIGTERM, or
+    the parent gone: see `stop_on_sigterm`, `guard.stop_when_parent_exits`), training ends after the
+    current kernel chunk: it writes the checkpoint and raises Terminated."""
+    with guard.exclusive(out_dir):
+        return _train(corpus, cfg, Path(out_dir), checkpoint_path, checkpoint_every, progress_stream, stop)
+
+
+def _train(corpus: Corpus, cfg: TrainConfig, out_dir: Path, checkpoint_path, checkpoint_every: int,
+           progress_stream, stop) -> dict:
     t0 = time.perf_counter()
     tau = cfg.seq_length
     if corpus.N < tau + 1:
         raise UserError(f"corpus has {corpus.N} characters; seq_length + 1 = {tau + 1} are needed")
     upe = updates_per_epoch(corpus.N, tau)
     total = cfg.epochs * upe
+    needed = resources.training_bytes(corpus.K, cfg.m, total, corpus.N)
+    resources.check_fits(needed, f"training (hidden_size {cfg.m:,}, {total:,} update steps)",
+                         "hidden_size" if 64 * resources.parameter_count(corpus.K, cfg.m) > 16 * total else "epochs")
     book = corpus.ids.astype(np.int32)
     fp = fingerprint(cfg, corpus)
 
-    # the state: fresh, or where a checkpoint of the same settings and text left it
+    # the state: fresh, or where a checkpoint of the same settings, text and code left it
     run = RunState.start(corpus, cfg, total)
     if checkpoint_path and Path(checkpoint_path).exists():
-        run.restore(checkpoint_path, fp)
-        print(f"resuming from {checkpoint_path} at step {run.step}", file=progress_stream)
+        try:
+            run.restore(checkpoint_path, fp, corpus.N, tau)
+            print(f"resuming from {checkpoint_path} at step {run.step}", file=progress_stream)
+        except checkpoint.Mismatch as exc:
+            print(f"not resuming: {exc}; training starts from step 0", file=progress_stream)
+            run = RunState.start(corpus, cfg, total)
     snap_steps = cfg.snapshot_steps(total)
     if cfg.snapshot_until > total:
         print(f"warning: snapshots are scheduled up to step {cfg.snapshot_until:,} but training has "
@@ -210,10 +261,17 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
                                              (run.best_P, run.best_h, run.best), record,
                                              (run.e, run.step, run.smooth), n)
 
-        # divergence: the kernel stopped before an update whose loss was not finite
+        # divergence: the kernel stopped before an update whose loss was not finite, or the smooth
+        # loss passed its limit (docs/algorithm.md section 3.9); nothing of this chunk is saved
         if done < n:
             bad = run.step + done + 1
             raise _diverged(f"the loss is {run.losses[bad - 1]}", bad, upe, cfg, checkpoint_path)
+        limit = divergence_limit(float(run.losses[0]), tau, corpus.K)
+        over = np.flatnonzero(~(run.smooths[run.step:run.step + n] <= limit))
+        if over.size:
+            bad = run.step + int(over[0]) + 1
+            raise _diverged(f"the smooth loss {run.smooths[bad - 1]:,.1f} passed {limit:,.1f} (ten times the larger "
+                            f"of the first loss and seq_length x ln K)", bad, upe, cfg, checkpoint_path)
         run.e, run.step, run.smooth = e, run.step + n, smooth
 
         # checkpoint: on schedule, or at once when asked to stop; only of finite parameters, so the
@@ -225,7 +283,7 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
             run.save(checkpoint_path, fp)
         if stopping:
             raise Terminated(
-                f"stopped at update step {run.step:,} of {total:,}; "
+                f"{getattr(stop, 'reason', 'SIGTERM')}: stopped at update step {run.step:,} of {total:,}; "
                 + (f"checkpoint written to {checkpoint_path}, the same command resumes from it"
                    if checkpoint_path else "no --checkpoint was given, so a rerun starts over"))
 
@@ -234,8 +292,8 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
 
     # the run's files
     seconds = time.perf_counter() - t0
-    summary = _write_run(Path(out_dir), run, corpus, cfg, upe, book)
-    write_json(Path(out_dir) / RunFiles.timing, {"seconds": seconds, "steps_per_second": total / seconds})
+    summary = _write_run(out_dir, run, corpus, cfg, upe, book)
+    write_json(out_dir / RunFiles.timing, {"seconds": seconds, "steps_per_second": total / seconds})
     if checkpoint_path and Path(checkpoint_path).exists():
         Path(checkpoint_path).unlink()
     return {**summary, "seconds": seconds, "steps_per_second": total / seconds}

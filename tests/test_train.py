@@ -13,7 +13,7 @@ import pytest
 
 from rnn import model
 from rnn.corpus import Corpus, updates_per_epoch
-from rnn.errors import UserError
+from rnn.errors import Terminated, UserError
 from rnn.train import TrainConfig, TrainingDiverged, train
 
 from .conftest import run_files, run_rnn
@@ -171,45 +171,103 @@ OTHER_SETTINGS = {"seed": 4, "m": 11, "eta": 0.2, "sig": 0.02, "seq_length": 24,
                   "snapshot_every": 50, "snapshot_until": 200, "snapshot_length": 31, "sample_seed": 1}
 
 
+def _checkpoint_of(corpus, cfg, path, tmp_path):
+    """A real checkpoint of cfg on corpus, written as on SIGTERM after the first chunk."""
+    from rnn.guard import StopRequest
+
+    stop = StopRequest()
+    stop.stop("SIGTERM")
+    with pytest.raises(Terminated):
+        train(corpus, cfg, tmp_path / "stopped", checkpoint_path=path, checkpoint_every=10**9,
+              progress_stream=io.StringIO(), stop=stop)
+    assert path.exists()
+
+
+def _not_resumed(corpus, cfg, ck, tmp_path, differ: str):
+    """Training with a checkpoint of another identity starts from step 0, says why in one line, and
+    ends as a run that never saw the checkpoint."""
+    err = io.StringIO()
+    train(corpus, cfg, tmp_path / "o", checkpoint_path=ck, progress_stream=err)
+    lines = [ln for ln in err.getvalue().splitlines() if ln.startswith("not resuming")]
+    assert len(lines) == 1 and f"({differ} differ)" in lines[0] and lines[0].endswith("training starts from step 0")
+    train(corpus, cfg, tmp_path / "fresh", progress_stream=io.StringIO())
+    assert run_files(tmp_path / "o") == run_files(tmp_path / "fresh")
+
+
 @pytest.mark.parametrize("key", sorted(OTHER_SETTINGS))
-def test_checkpoint_differing_in_one_setting_is_refused(tmp_path, small_corpus, key):
-    """A checkpoint made with one setting changed, and only that one, is refused, naming the setting."""
+def test_checkpoint_differing_in_one_setting_is_not_resumed(tmp_path, small_corpus, key):
+    """A checkpoint made with one setting changed, and only that one, is not resumed: the run starts
+    over, naming the setting."""
     from dataclasses import fields, replace
 
     from rnn import checkpoint
     from rnn.train import fingerprint
 
     assert set(OTHER_SETTINGS) == {f.name for f in fields(TrainConfig)}
-    cfg = _cfg(epochs=1)
+    corpus = Corpus.from_text(small_corpus.text[:3000], "t")
+    cfg = _cfg(epochs=1, snapshot_every=40, snapshot_until=80)
     other = replace(cfg, **{key: OTHER_SETTINGS[key]})
     assert getattr(other, key) != getattr(cfg, key)
     ck = tmp_path / "ck.npz"
-    checkpoint.save(ck, fingerprint(other, small_corpus), {"x": np.arange(3.0)}, {"step": 7}, {"snapshots": []})
-    with pytest.raises(UserError, match=rf"other settings \({key} differ\)"):
-        train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck)
+    _checkpoint_of(corpus, other, ck, tmp_path)
+    _not_resumed(corpus, cfg, ck, tmp_path, key)
     # the same settings are accepted, and everything saved comes back
-    arrays, scalars, records = checkpoint.load(ck, fingerprint(other, small_corpus))
+    checkpoint.save(ck, fingerprint(other, corpus), {"x": np.arange(3.0)}, {"step": 7}, {"snapshots": []})
+    arrays, scalars, records = checkpoint.load(ck, fingerprint(other, corpus))
     assert list(arrays) == ["x"] and np.array_equal(arrays["x"], np.arange(3.0))
     assert scalars == {"step": 7} and records == {"snapshots": []}
 
 
-def test_checkpoint_of_another_text_is_refused(tmp_path, small_corpus):
+def test_checkpoint_of_another_text_is_not_resumed(tmp_path, small_corpus):
     """Same settings, another text: with the same vocabulary (corpus_sha256), or another (also vocab)."""
-    from rnn import checkpoint
-    from rnn.train import fingerprint
-
-    cfg = _cfg(epochs=1)
-    ck = tmp_path / "ck.npz"
-    text = small_corpus.text
+    cfg = _cfg(epochs=1, snapshot_every=40, snapshot_until=80)
+    text = small_corpus.text[:3000]
+    corpus = Corpus.from_text(text, "t")
     swapped = Corpus.from_text(text[1:] + text[0], "t")  # the same characters in another order
-    assert swapped.vocab == small_corpus.vocab
-    for other, differ in ((swapped, "corpus_sha256"), (Corpus.from_text(text[:2000], "t"), "corpus_sha256, vocab")):
-        checkpoint.save(ck, fingerprint(cfg, other), {}, {}, {})
-        with pytest.raises(UserError, match=rf"\({differ} differ\)"):
-            train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck)
+    assert swapped.vocab == corpus.vocab
+    for i, (other, differ) in enumerate(((swapped, "corpus_sha256"),
+                                         (Corpus.from_text(text[:2000], "t"), "corpus_sha256, vocab"))):
+        ck = tmp_path / f"ck{i}.npz"
+        _checkpoint_of(other, cfg, ck, tmp_path / f"a{i}")
+        _not_resumed(corpus, cfg, ck, tmp_path / f"b{i}", differ)
 
 
-def test_checkpoint_from_other_settings_is_refused(tmp_path, small_corpus):
+def test_checkpoint_of_other_code_is_not_resumed(tmp_path, small_corpus, monkeypatch):
+    """The code that trains is part of a checkpoint's identity: after an edit, a run starts over."""
+    from rnn import code
+
+    corpus = Corpus.from_text(small_corpus.text[:3000], "t")
+    cfg = _cfg(epochs=1, snapshot_every=40, snapshot_until=80)
+    ck = tmp_path / "ck.npz"
+    real = code.fingerprint
+    monkeypatch.setattr(code, "fingerprint", lambda command: "0" * 64)  # as if made by other code
+    _checkpoint_of(corpus, cfg, ck, tmp_path)
+    monkeypatch.setattr(code, "fingerprint", real)
+    _not_resumed(corpus, cfg, ck, tmp_path, "code_sha256")
+
+
+def test_code_fingerprint_follows_every_module_a_command_runs(tmp_path, monkeypatch):
+    """An edit to any file the command imports (the kernel, the products it calls) changes it; an edit
+    to a module it does not run (the figures, for training) does not."""
+    import shutil
+
+    from rnn import code
+
+    copy = tmp_path / "rnn"
+    shutil.copytree(code.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(code, "PACKAGE", copy)
+    code._tree.cache_clear()
+    before = code.fingerprint("train")
+    for name, changes in (("products.py", True), ("kernel.py", True), ("naive.py", False)):
+        original = (copy / name).read_text()
+        (copy / name).write_text(original + "\n# an edit\n")
+        assert (code.fingerprint("train") != before) == changes, name
+        (copy / name).write_text(original)
+    assert code.fingerprint("train") == before
+    code._tree.cache_clear()
+
+
+def test_checkpoint_from_other_settings_starts_over_and_a_damaged_one_is_refused(tmp_path, small_corpus):
     corpus_path = tmp_path / "c.npz"
     small_corpus.save(corpus_path)
     ck = tmp_path / "ck.npz"
@@ -217,10 +275,12 @@ def test_checkpoint_from_other_settings_is_refused(tmp_path, small_corpus):
     from rnn.train import fingerprint
 
     checkpoint.save(ck, fingerprint(_cfg(eta=0.2), small_corpus), {}, {}, {})
-    proc = run_rnn("train", "--corpus", corpus_path, "--out-dir", tmp_path / "o", "--checkpoint", ck, "--eta", 0.1)
-    assert proc.returncode == 2 and "other settings" in proc.stderr and "Traceback" not in proc.stderr
+    args = ("train", "--corpus", corpus_path, "--out-dir", tmp_path / "o", "--checkpoint", ck, "--hidden-size", 5,
+            "--epochs", 1, "--snapshot-until", 0)
+    proc = run_rnn(*args, "--eta", 0.1)
+    assert proc.returncode == 0 and "not resuming" in proc.stderr and "Traceback" not in proc.stderr
     ck.write_bytes(b"PK\x03\x04 truncated")
-    proc = run_rnn("train", "--corpus", corpus_path, "--out-dir", tmp_path / "o", "--checkpoint", ck)
+    proc = run_rnn(*args)
     assert proc.returncode == 2 and "damaged checkpoint" in proc.stderr
 
 
@@ -244,5 +304,5 @@ def test_checkpoint_lacking_a_setting_names_it(tmp_path, small_corpus):
     fp = fingerprint(_cfg(), small_corpus)
     ck = tmp_path / "ck.npz"
     checkpoint.save(ck, {k: v for k, v in fp.items() if k != "eta"}, {}, {}, {})
-    with pytest.raises(UserError, match=r"\(eta differ\)"):
+    with pytest.raises(checkpoint.Mismatch, match=r"made with other settings \(eta differ\)"):
         checkpoint.load(ck, fp)

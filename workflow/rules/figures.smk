@@ -17,8 +17,8 @@ rule metrics:
     params:
         runs=RUN_DIRS,
     shell:
-        "python -m rnn metrics --runs {params.runs} --reference {input.reference}"
-        " --csv {output.csv} --tex {output.tex} > {log} 2>&1"
+        "python -m rnn metrics --runs {params.runs:q} --reference {input.reference:q}"
+        " --csv {output.csv:q} --tex {output.tex:q} > {log:q} 2>&1"
 
 
 rule figures:
@@ -38,5 +38,5 @@ rule figures:
         runs=RUN_DIRS,
         settings=flags(config, "figures"),
     shell:
-        f"python -m rnn figures --runs {{params.runs}} {{params.settings}} --out-dir {out.FIGURE_DIR}"
-        " > {log} 2>&1"
+        f"python -m rnn figures --runs {{params.runs:q}} {{params.settings}} --out-dir {out.FIGURE_DIR}"
+        " > {log:q} 2>&1"

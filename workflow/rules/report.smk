@@ -17,8 +17,8 @@ rule provenance:
         config=json.dumps(config, sort_keys=True),
         runs=RUN_DIRS,
     shell:
-        "python -m rnn provenance --config {params.config:q} --corpus-facts {input.facts}"
-        " --runs {params.runs} --benchmarks {input.benchmarks} --out {output} > {log} 2>&1"
+        "python -m rnn provenance --config {params.config:q} --corpus-facts {input.facts:q}"
+        " --runs {params.runs:q} --benchmarks {input.benchmarks:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule checksums:
@@ -36,7 +36,7 @@ rule checksums:
     params:
         files=CHECKSUMMED,
     shell:
-        "python -m rnn checksums {params.files} --out {output} > {log} 2>&1"
+        "python -m rnn checksums {params.files:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule report_fragments:
@@ -59,8 +59,8 @@ rule report_fragments:
     conda:
         "../envs/rnn.yaml"
     shell:
-        "python -m rnn report --results results --reference {input.reference}"
-        " --out-dir results/tex > {log} 2>&1"
+        "python -m rnn report --results results --reference {input.reference:q}"
+        " --out-dir results/tex > {log:q} 2>&1"
 
 
 rule report_pdf:
@@ -87,4 +87,4 @@ rule report_pdf:
     conda:
         "../envs/rnn.yaml"
     shell:
-        "python -m rnn pdf --tex {input.tex} --out {output} --build-dir report/build > {log} 2>&1"
+        "python -m rnn pdf --tex {input.tex:q} --out {output:q} --build-dir report/build > {log:q} 2>&1"

@@ -18,9 +18,6 @@ rule train_sweep:
         f"logs/sweep/{{point}}/seed{{seed}}.log",
     benchmark:
         f"benchmarks/sweep/{{point}}/seed{{seed}}.tsv"
-    wildcard_constraints:
-        point=r"[a-z_]+~[^/]+(/[a-z_]+~[^/]+)*",
-        seed=r"\d+",
     conda:
         "../envs/rnn.yaml"
     threads: 1
@@ -34,8 +31,8 @@ rule train_sweep:
             point_config(config, parse_point(wildcards.point)), "train"
         ),
     shell:  # exec: as in rule train, so that SIGTERM reaches the trainer
-        "exec python -m rnn train --corpus {input.corpus} --out-dir {params.out_dir} --seed {wildcards.seed}"
-        " {params.settings} --checkpoint {params.checkpoint} > {log} 2>&1"
+        "exec python -m rnn train --corpus {input.corpus:q} --out-dir {params.out_dir:q} --seed {wildcards.seed:q}"
+        " {params.settings} --checkpoint {params.checkpoint:q} --exit-with-parent > {log:q} 2>&1"
 
 
 if SWEEP_RUNS:
@@ -76,8 +73,8 @@ if SWEEP_RUNS:
             runs=json.dumps(SWEEP_RUNS),  # key order kept: it is the directories' order
             out_dir=SWEEP_DIR,
         shell:
-            "python -m rnn sweep --runs {params.runs:q} --out-dir {params.out_dir}"
-            " --section {output.section} > {log} 2>&1"
+            "python -m rnn sweep --runs {params.runs:q} --out-dir {params.out_dir:q}"
+            " --section {output.section:q} > {log:q} 2>&1"
 
 else:
 
@@ -96,5 +93,5 @@ else:
             runs="[]",
             out_dir=SWEEP_DIR,
         shell:
-            "python -m rnn sweep --runs {params.runs:q} --out-dir {params.out_dir}"
-            " --section {output.section} > {log} 2>&1"
+            "python -m rnn sweep --runs {params.runs:q} --out-dir {params.out_dir:q}"
+            " --section {output.section:q} > {log:q} 2>&1"

@@ -17,7 +17,7 @@ rule snapshots:
     params:
         run=lambda wildcards, input: os.path.dirname(input[0]),
     shell:
-        "python -m rnn snapshots --run {params.run} --out {output} > {log} 2>&1"
+        "python -m rnn snapshots --run {params.run:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule best_passage:
@@ -44,8 +44,8 @@ rule best_passage:
         runs=RUN_DIRS,
         settings=flags(config, "passage"),
     shell:
-        "python -m rnn passage --runs {params.runs} {params.settings} --corpus {input.corpus}"
-        " --txt {output.txt} --json {output.json} --tex {output.tex} > {log} 2>&1"
+        "python -m rnn passage --runs {params.runs:q} {params.settings} --corpus {input.corpus:q}"
+        " --txt {output.txt:q} --json {output.json:q} --tex {output.tex:q} > {log:q} 2>&1"
 
 
 rule sampling_panel:
@@ -71,5 +71,5 @@ rule sampling_panel:
         runs=RUN_DIRS,
         settings=flags(config, "panel"),
     shell:
-        "python -m rnn panel --runs {params.runs} {params.settings} --corpus {input.corpus}"
-        " --json {output.json} --tex {output.tex} > {log} 2>&1"
+        "python -m rnn panel --runs {params.runs:q} {params.settings} --corpus {input.corpus:q}"
+        " --json {output.json:q} --tex {output.tex:q} > {log:q} 2>&1"

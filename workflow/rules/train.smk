@@ -22,8 +22,8 @@ rule train:
     # exec: the job's process is the trainer itself, so that SIGTERM from SLURM (time limit,
     # preemption, scancel) reaches it and the job ends only once its checkpoint is written
     shell:
-        "exec python -m rnn train --corpus {input.corpus} --out-dir {params.out_dir} --seed {wildcards.seed}"
-        " {params.settings} --checkpoint {params.checkpoint} > {log} 2>&1"
+        "exec python -m rnn train --corpus {input.corpus:q} --out-dir {params.out_dir:q} --seed {wildcards.seed:q}"
+        " {params.settings} --checkpoint {params.checkpoint:q} --exit-with-parent > {log:q} 2>&1"
 
 
 rule bench:
@@ -42,4 +42,4 @@ rule bench:
         runtime=10,
         mem_mb=lambda wildcards, attempt: 1000 * attempt,
     shell:
-        "python -m rnn bench --out {output} > {log} 2>&1"
+        "python -m rnn bench --out {output:q} > {log:q} 2>&1"
