@@ -153,7 +153,10 @@ def _corpus_size():
 if workflow.local_exec:
     try:
         check_config_memory(
-            [(point_config(config, p), p) for p in [{}, *sweep_points(config["sweep"])]],
+            [
+                (point_config(config, p), p)
+                for p in [{}, *sweep_points(config["sweep"])]
+            ],
             config["gradcheck"]["hidden_sizes"],
             *_corpus_size(),
         )
