@@ -16,6 +16,7 @@ from .errors import Terminated, UserError
 
 from .files import write_json as _json
 from .files import write_text as _write
+from . import outputs
 from .outputs import Figures, RunFiles
 from .settings import add_flags
 
@@ -32,7 +33,7 @@ def _reference(path) -> dict | None:
 
 
 def cmd_prepare(a):
-    from . import corpus
+    from .core import corpus
 
     c = corpus.load(a.book, a.seq_length)
     c.save(a.out)
@@ -41,47 +42,39 @@ def cmd_prepare(a):
 
 
 def cmd_gradcheck(a):
-    from . import gradcheck, latex
-    from .corpus import Corpus
+    from .core import gradcheck
+    from .core.corpus import Corpus
+    from .reporting import latex
 
     c = Corpus.load(a.corpus)
-    if c.N < a.seq_length + 1:
-        raise UserError(f"{a.corpus}: {c.N} characters, gradient check needs seq_length + 1 = {a.seq_length + 1}")
-    methods = a.methods
-    bad = [m for m in methods if m not in gradcheck.METHODS]
-    if bad or not methods:
-        raise UserError(f"--methods: unknown {bad}; choose from {', '.join(gradcheck.METHODS)}")
-    by_m = {str(m): gradcheck.check(c.ids, c.K, m, a.sig, a.seq_length, a.seed, methods, a.h, a.eps)
-            for m in a.sizes}
-    result = {"by_m": by_m,
-              "settings": {"hidden_sizes": a.sizes, "sig": a.sig, "seq_length": a.seq_length, "seed": a.seed, "h": a.h,
-                           "eps": a.eps, "methods": methods, "h0": "zeros",
-                           "sequence": "first seq_length characters; targets shifted by one",
-                           "complex_step": "forward-mode dual numbers: Im L(theta + ih)/h in the limit h -> 0"}}
+    result = gradcheck.run(c.ids, c.K, sizes=a.gradcheck_hidden_sizes, sig=a.gradcheck_sig, seq_length=a.seq_length,
+                           seed=a.gradcheck_seed, methods=a.gradcheck_methods, h=a.gradcheck_h, eps=a.gradcheck_eps)
     _json(a.out, result)
     ref = _reference(a.reference)
     _write(a.table, latex.table1(result, ref["gradient_check"]["max_relative_error"] if ref else None))
-    for m, table in by_m.items():
+    for m, table in result["by_m"].items():
         for name, errs in table.items():
             print(f"m = {m}", name, "  ".join(f"{method} {v:.2e}" for method, v in errs.items()))
 
 
 def cmd_train(a):
+    from contextlib import nullcontext
     from dataclasses import fields
 
-    from .corpus import Corpus
-    from .train import TrainConfig, stop_on_sigterm, train
-
-    from contextlib import nullcontext
-
-    from .guard import stop_when_parent_exits
+    from .core.corpus import Corpus
+    from .core.train import TrainConfig, train
+    from .pipeline import code, guard, resources
 
     c = Corpus.load(a.corpus)
     cfg = TrainConfig(**{f.name: getattr(a, f.name) for f in fields(TrainConfig)})
-    with stop_on_sigterm() as stop:  # SLURM's time limit or preemption: checkpoint, exit 143
-        with stop_when_parent_exits(stop) if a.exit_with_parent else nullcontext():
+    steps = resources.job_steps({"epochs": cfg.epochs, "seq_length": cfg.seq_length}, c.N)
+    resources.check_training(c.K, cfg.hidden_size, steps, c.N)
+    # one trainer per run directory; SLURM's time limit, preemption (SIGTERM) or a Snakemake that is
+    # gone (--exit-with-parent): checkpoint, exit 143
+    with guard.exclusive(a.out_dir), guard.stop_on_sigterm() as stop:
+        with guard.stop_when_parent_exits(stop) if a.exit_with_parent else nullcontext():
             s = train(c, cfg, a.out_dir, checkpoint_path=a.checkpoint, checkpoint_every=a.checkpoint_every,
-                      stop=stop)
+                      stop=stop, code_sha256=code.fingerprint("train"))
     print(f"seed {s['seed']}: {s['steps']:,} steps in {s['seconds']:.1f} s ({s['steps_per_second']:,.0f}/s); "
           f"smooth loss end of epoch 1 {s['end_epoch1_smooth_loss']:.2f}, final {s['final_smooth_loss']:.2f}, "
           f"best {s['best_smooth_loss']:.2f} at step {s['best_step']:,}")
@@ -90,8 +83,8 @@ def cmd_train(a):
 def cmd_synthesize(a):
     import numpy as np
 
-    from .model import load_model
-    from .sample import synthesize
+    from .core.model import load_model
+    from .core.sample import synthesize
 
     p, vocab, h, x0, _ = load_model(a.model)
     if a.start_char is not None:
@@ -109,7 +102,7 @@ def cmd_synthesize(a):
 
 
 def cmd_bench(a):
-    from . import bench
+    from .reporting import bench
 
     result = bench.run(steps=a.steps)
     print(json.dumps(result, indent=2) if a.json else bench.report(result))
@@ -118,7 +111,7 @@ def cmd_bench(a):
 
 
 def cmd_metrics(a):
-    from . import results
+    from .reporting import results
 
     summaries = results.load_summaries(a.runs)
     results.write_metrics(summaries, a.csv)
@@ -127,8 +120,8 @@ def cmd_metrics(a):
 
 def cmd_figures(a):
 
-    from . import figures
-    from .results import load_summaries, read_smooth_losses
+    from .reporting import figures
+    from .reporting.results import load_summaries, read_smooth_losses
 
     summaries = load_summaries(a.runs)
     runs = {s["seed"]: (d, s) for s, d in zip(summaries, a.runs)}
@@ -138,13 +131,13 @@ def cmd_figures(a):
     upe = runs[a.show_seed][1]["updates_per_epoch"]
     out = Path(a.out_dir)
     figures.per_step(smooths[a.show_seed], upe, a.show_seed, out / Figures.per_step)
-    figures.every_nth(smooths[a.show_seed], a.every, a.show_seed, out / Figures.every)
+    figures.every_nth(smooths[a.show_seed], a.snapshots_every, a.show_seed, out / Figures.every)
     figures.all_seeds(smooths, upe, out / Figures.all_seeds)
 
 
 def cmd_snapshots(a):
     from .files import read_json
-    from .results import snapshots_tex
+    from .reporting.results import snapshots_tex
 
     path = Path(a.run) / RunFiles.snapshots
     snaps = read_json(path)
@@ -155,58 +148,44 @@ def cmd_snapshots(a):
 
 
 def cmd_passage(a):
-    from .corpus import Corpus
-    from .results import best_passage, passage_tex
+    from .core.corpus import Corpus
+    from .reporting.results import best_passage, passage_tex
 
     vocab = Corpus.load(a.corpus).vocab if a.corpus else None
-    passage = best_passage(a.runs, a.length, a.seed, vocab)
+    passage = best_passage(a.runs, a.passage_length, a.synthesis_seed, vocab)
     _write(a.txt, passage["text"])
     _json(a.json, passage)
     _write(a.tex, passage_tex(passage))
 
 
 def cmd_panel(a):
-    from .corpus import Corpus
-    from .results import panel_tex, sampling_panel
+    from .core.corpus import Corpus
+    from .reporting.results import panel_tex, sampling_panel
 
     vocab = Corpus.load(a.corpus).vocab if a.corpus else None
-    panel = sampling_panel(a.runs, a.temperatures, a.top_p, a.length, a.seed, vocab)
+    panel = sampling_panel(a.runs, a.panel_temperatures, a.panel_top_p, a.panel_length, a.synthesis_seed, vocab)
     _json(a.json, panel)
     _write(a.tex, panel_tex(panel))
 
 
 def cmd_sweep(a):
-    from . import sweep
+    from .reporting import sweep_tables
 
     runs = json.loads(a.runs)
     if runs:
-        sweep.write_all(runs, a.out_dir, a.section)
+        sweep_tables.write_all(runs, a.section)
     else:
-        _write(a.section, sweep.section_tex(None, []))
+        _write(a.section, sweep_tables.section_tex(None))
 
 
 def cmd_provenance(a):
-    from . import provenance
-    from .files import read_json
-    from .results import load_summaries
+    from .reporting import provenance
 
-    config = json.loads(a.config)
-    facts = read_json(a.corpus_facts)
-    runs = {s["seed"]: read_json(Path(d) / RunFiles.timing) for s, d in zip(load_summaries(a.runs), a.runs)}
-    bench = {}
-    for path in map(Path, a.benchmarks):
-        lines = path.read_text(errors="replace").splitlines() if path.is_file() else []
-        try:  # Snakemake's benchmark file: a header, then seconds first; a damaged one is left out
-            seconds = float(lines[1].split("\t")[0])
-        except (IndexError, ValueError):
-            continue
-        stage = path.stem if path.parent.name == "benchmarks" else f"{path.parent.name}/{path.stem}"
-        bench[stage] = seconds
-    _json(a.out, provenance.record(config=config, corpus=facts, runs=runs, stage_seconds=bench))
+    _json(a.out, provenance.from_files(json.loads(a.config), a.corpus_facts, a.runs, a.benchmarks))
 
 
 def cmd_checksums(a):
-    from .provenance import checksums
+    from .reporting.provenance import checksums
 
     _write(a.out, checksums(a.files))
 
@@ -225,13 +204,13 @@ def cmd_settings(a):
 
 
 def cmd_report(a):
-    from . import report
+    from .reporting import report
 
-    report.write_fragments(a.results, a.out_dir, _reference(a.reference))
+    report.write_fragments(_reference(a.reference))
 
 
 def cmd_pdf(a):
-    from . import report
+    from .reporting import report
 
     report.build_pdf(a.tex, a.out, a.build_dir)
 
@@ -345,8 +324,8 @@ def parser() -> argparse.ArgumentParser:
 
     p = command("sweep", cmd_sweep, "a sweep's metrics.csv, table, figures and report section from its runs")
     p.add_argument("--runs", required=True, help="JSON: [{point, seed, dir}, ...] (empty: no sweep)")
-    p.add_argument("--out-dir", required=True)
-    p.add_argument("--section", required=True, help="the report's Sweep section (.tex)")
+    p.add_argument("--section", required=True, help="the report's Sweep section (.tex); the other files go to "
+                   f"{outputs.SWEEP_DIR}")
 
     p = command("provenance", cmd_provenance, "record config, corpus, versions, commit, machine, times")
     p.add_argument("--config", required=True, help="the configuration as JSON")
@@ -363,15 +342,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--write", action="store_true", help="rewrite them from rnn/settings.py")
     p.add_argument("--root", default=".", help="the repository's directory")
 
-    p = command("report", cmd_report, "the report's generated fragments from results/")
-    p.add_argument("--results", default="results")
+    p = command("report", cmd_report, f"the report's generated fragments (in {outputs.TEX_DIR}) from the results")
     p.add_argument("--reference")
-    p.add_argument("--out-dir", required=True)
 
     p = command("pdf", cmd_pdf, "compile the report with latexmk (reproducible bytes)")
-    p.add_argument("--tex", default="report/report.tex")
-    p.add_argument("--out", default="report/report.pdf")
-    p.add_argument("--build-dir", default="report/build")
+    p.add_argument("--tex", default=outputs.REPORT_TEX)
+    p.add_argument("--out", default=outputs.REPORT_PDF)
+    p.add_argument("--build-dir", default=outputs.REPORT_BUILD)
     return ap
 
 

@@ -28,63 +28,68 @@ class Setting:
     minimum: float | None = None
     exclusive_minimum: float | None = None
     maximum: float | None = None
-    flags: dict = field(default_factory=dict)  # command -> flag, e.g. {"train": "--eta"}
+    commands: tuple = ()  # the `python -m rnn` commands that take it
     schema: dict = field(default_factory=dict)  # more JSON schema (array items, ...)
-    name: str | None = None  # the function argument, where it is not the flag's name (the symbol m)
 
-    def dest(self, command: str) -> str:
-        """The argparse name (and function argument) of this setting's flag in `command`."""
-        return self.name or self.flags[command].lstrip("-").replace("-", "_")
+    @property
+    def flag(self) -> str:
+        """Its command-line flag: the key with '-' for '.' and '_' (snapshots.every: --snapshots-every)."""
+        return "--" + self.key.replace(".", "-").replace("_", "-")
+
+    @property
+    def dest(self) -> str:
+        """Its name as a function argument and dataclass field: the key with '_' for '.'."""
+        return self.key.replace(".", "_")
 
 
 MAX_TEXT_IN_REPORT = 100_000  # characters of model text the report typesets; LaTeX runs out of memory beyond
 
 SETTINGS = (
     Setting("book", "builtin:prose", "the text to train on: a UTF-8 file, or builtin:prose (the built-in corpus)",
-            "string", flags={"prepare": "--book"}, schema={"minLength": 1}),
-    Setting("hidden_size", 100, "hidden units m", "integer", minimum=1, flags={"train": "--hidden-size"}, name="m"),
-    Setting("eta", 0.1, "AdaGrad learning rate", "number", exclusive_minimum=0, flags={"train": "--eta"}),
+            "string", commands=("prepare",), schema={"minLength": 1}),
+    Setting("hidden_size", 100, "hidden units m", "integer", minimum=1, commands=("train",)),
+    Setting("eta", 0.1, "AdaGrad learning rate", "number", exclusive_minimum=0, commands=("train",)),
     Setting("sig", 0.01, "initial weights: U, W, V ~ sig * N(0, 1)", "number", exclusive_minimum=0,
-            flags={"train": "--sig"}),
+            commands=("train",)),
     Setting("seq_length", 25, "characters per training sequence (tau)", "integer", minimum=1,
-            flags={"prepare": "--seq-length", "train": "--seq-length", "gradcheck": "--seq-length"}),
-    Setting("epochs", 10, "passes over the text", "integer", minimum=1, flags={"train": "--epochs"}),
+            commands=("prepare", "train", "gradcheck")),
+    Setting("epochs", 10, "passes over the text", "integer", minimum=1, commands=("train",)),
     Setting("clip", 5.0, "gradients are clipped elementwise to [-clip, clip]", "number", exclusive_minimum=0,
-            flags={"train": "--clip"}),
+            commands=("train",)),
     Setting("seeds", [1, 2, 3, 4, 5], "weight-initialisation seeds: one training job each", "array",
             schema={"items": {"type": "integer", "minimum": 0}, "minItems": 1, "uniqueItems": True}),
     Setting("snapshots.every", 10_000, "update steps between text snapshots", "integer", minimum=1,
-            flags={"train": "--snapshot-every", "figures": "--every"}),
+            commands=("train", "figures")),
     Setting("snapshots.until", 100_000, "last update step with a snapshot", "integer", minimum=0,
-            flags={"train": "--snapshot-until"}),
+            commands=("train",)),
     Setting("snapshots.length", 200, "characters per snapshot", "integer", minimum=1, maximum=MAX_TEXT_IN_REPORT,
-            flags={"train": "--snapshot-length"}),
+            commands=("train",)),
     Setting("show_seed", 1, "the run whose Figure 1 and snapshots the report shows (one of seeds)", "integer",
-            minimum=0, flags={"figures": "--show-seed"}),
+            minimum=0, commands=("figures",)),
     Setting("synthesis_seed", 0, "seed of every synthesis (snapshots and the best passage)", "integer", minimum=0,
-            flags={"train": "--sample-seed", "passage": "--seed", "panel": "--seed"}),
+            commands=("train", "passage", "panel")),
     Setting("passage_length", 1000, "characters synthesised from the best model", "integer", minimum=1,
-            maximum=MAX_TEXT_IN_REPORT, flags={"passage": "--length"}),
+            maximum=MAX_TEXT_IN_REPORT, commands=("passage",)),
     Setting("panel.temperatures", [0.5, 0.8, 1.0, 1.2], "sampling panel: temperatures, each from the best model's "
-            "same state", "array", flags={"panel": "--temperatures"},
+            "same state", "array", commands=("panel",),
             schema={"items": {"type": "number", "exclusiveMinimum": 0}, "minItems": 1}),
     Setting("panel.top_p", 0.9, "sampling panel: the nucleus (top-p) sample's p", "number", exclusive_minimum=0,
-            maximum=1, flags={"panel": "--top-p"}),
+            maximum=1, commands=("panel",)),
     Setting("panel.length", 300, "sampling panel: characters per sample", "integer", minimum=1,
-            maximum=MAX_TEXT_IN_REPORT, flags={"panel": "--length"}),
+            maximum=MAX_TEXT_IN_REPORT, commands=("panel",)),
     Setting("gradcheck.hidden_sizes", [5, 100], "hidden units m of the networks checked: a small one as in the "
-            "original's Table 1, and the size that is trained", "array", flags={"gradcheck": "--hidden-sizes"},
-            name="sizes", schema={"items": {"type": "integer", "minimum": 1}, "minItems": 1, "uniqueItems": True}),
+            "original's Table 1, and the size that is trained", "array", commands=("gradcheck",),
+            schema={"items": {"type": "integer", "minimum": 1}, "minItems": 1, "uniqueItems": True}),
     Setting("gradcheck.sig", 0.01, "initial weight scale of the gradient check's network", "number",
-            exclusive_minimum=0, flags={"gradcheck": "--sig"}),
+            exclusive_minimum=0, commands=("gradcheck",)),
     Setting("gradcheck.seed", 1, "initialisation seed of the gradient check's network", "integer", minimum=0,
-            flags={"gradcheck": "--seed"}),
+            commands=("gradcheck",)),
     Setting("gradcheck.h", 1e-4, "centred finite-difference step (the course's)", "number", exclusive_minimum=0,
-            flags={"gradcheck": "--h"}),
+            commands=("gradcheck",)),
     Setting("gradcheck.eps", 1e-15, "floor of the relative error's denominator (the original's eq. 1)", "number",
-            exclusive_minimum=0, flags={"gradcheck": "--eps"}),
+            exclusive_minimum=0, commands=("gradcheck",)),
     Setting("gradcheck.methods", ["finite_difference", "complex_step"], "numerical gradients to compare with",
-            "array", flags={"gradcheck": "--methods"},
+            "array", commands=("gradcheck",),
             schema={"items": {"enum": ["finite_difference", "complex_step"]}, "minItems": 1, "uniqueItems": True}),
     Setting("sweep", {}, "settings to vary, each a list of values (keys: hidden_size, eta, sig, seq_length, "
             "clip, epochs); every combination is trained with every seed", "object"),
@@ -92,7 +97,7 @@ SETTINGS = (
             "attempt on each retry; null: 10 plus 400 us per update step", "integer", minimum=1,
             schema={"type": ["integer", "null"]}),
     Setting("checkpoint_every", 20_000, "update steps between training checkpoints", "integer", minimum=1,
-            flags={"train": "--checkpoint-every"}),
+            commands=("train",)),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 SWEEPABLE = ("hidden_size", "eta", "sig", "seq_length", "clip", "epochs")  # what `sweep` may vary
@@ -112,8 +117,8 @@ def flags(config: dict, command: str) -> str:
     """The flags that carry `config`'s settings to `python -m rnn COMMAND`, shell-quoted (rule params).
 
     Written as --flag=value, so that a value beginning with '-' (a book named -notes.txt) stays a value."""
-    return " ".join(shlex.quote(f"{s.flags[command]}={_flag_value(value(config, s.key))}")
-                    for s in SETTINGS if command in s.flags)
+    return " ".join(shlex.quote(f"{s.flag}={_flag_value(value(config, s.key))}")
+                    for s in SETTINGS if command in s.commands)
 
 
 # --- values typed once: config.yaml, --configfile, --config and the CLI all go through these -------
@@ -248,8 +253,8 @@ def _parse_list(text: str) -> list[str]:
 def add_flags(parser: argparse.ArgumentParser, command: str) -> None:
     """The settings of `command` as flags, with the table's defaults and meanings as help."""
     for s in SETTINGS:
-        if command in s.flags:
-            parser.add_argument(s.flags[command], dest=s.dest(command), type=_flag_type(s), default=s.default,
+        if command in s.commands:
+            parser.add_argument(s.flag, dest=s.dest, type=_flag_type(s), default=s.default,
                                 help=f"{s.meaning} (config key `{s.key}`; default {_flag_value(s.default)})")
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rnn import model, sample
+from rnn.core import model, sample
 
 
 def _model():

@@ -15,10 +15,14 @@ import time
 import numpy as np
 import pytest
 
-from rnn import guard, model, settings
-from rnn.corpus import Corpus, read_text
+from rnn.pipeline import guard
+
+from rnn.core import model
+
+from rnn import settings
+from rnn.core.corpus import Corpus, read_text
 from rnn.errors import UserError
-from rnn.train import TrainConfig, TrainingDiverged, train
+from rnn.core.train import TrainConfig, TrainingDiverged, train
 
 from .conftest import run_rnn
 
@@ -46,10 +50,10 @@ def test_a_model_with_a_nan_weight_is_refused(tmp_path):
 def test_an_exploding_loss_stops_training_with_one_line(tmp_path, small_corpus):
     """eta = 1000: the loss goes from about 100 to thousands, every value finite. Training stops at the
     first smooth loss over the limit (docs/algorithm.md section 3.9) and writes no results."""
-    from rnn.train import divergence_limit
+    from rnn.core.train import divergence_limit
 
     with pytest.raises(TrainingDiverged, match=r"smooth loss [\d,.]+ passed [\d,.]+ .* at update step (\d+)") as info:
-        train(small_corpus, TrainConfig(m=10, eta=1000.0, epochs=2, snapshot_until=0), tmp_path / "run",
+        train(small_corpus, TrainConfig(hidden_size=10, eta=1000.0, epochs=2, snapshots_until=0), tmp_path / "run",
               progress_stream=io.StringIO())
     assert "lower `eta` (now 1000.0)" in str(info.value)
     assert not (tmp_path / "run").exists()
@@ -61,7 +65,7 @@ def test_an_exploding_loss_stops_training_with_one_line(tmp_path, small_corpus):
 def test_a_healthy_run_stays_far_below_the_divergence_limit(tmp_path, small_corpus):
     """The limit stops nothing a normal run does: the default settings' highest smooth loss, epoch
     starts included, is below the first loss."""
-    s = train(small_corpus, TrainConfig(m=20, epochs=3, snapshot_until=0), tmp_path, progress_stream=io.StringIO())
+    s = train(small_corpus, TrainConfig(hidden_size=20, epochs=3, snapshots_until=0), tmp_path, progress_stream=io.StringIO())
     smooth = np.load(tmp_path / "losses.npz")["smooth_loss"]
     assert smooth.max() <= s["first_loss"] * 1.0001
 
@@ -76,13 +80,13 @@ def test_a_start_index_outside_the_vocabulary_is_refused(tmp_path, x0):
 
 def test_a_damaged_checkpoint_is_refused_before_the_kernel_sees_it(tmp_path, small_corpus):
     """A checkpoint of the right identity whose position, arrays or best model do not fit the run."""
-    from rnn import checkpoint
-    from rnn.train import fingerprint
+    from rnn.core import checkpoint
+    from rnn.core.train import fingerprint
 
     from rnn.errors import Terminated
-    from rnn.guard import StopRequest
+    from rnn.pipeline.guard import StopRequest
 
-    cfg = TrainConfig(m=6, epochs=6, snapshot_until=0)  # more than one kernel chunk
+    cfg = TrainConfig(hidden_size=6, epochs=6, snapshots_until=0)  # more than one kernel chunk
     ck = tmp_path / "ck.npz"
 
     stop = StopRequest()
@@ -143,9 +147,11 @@ def test_a_yaml_alias_bomb_is_refused_before_it_is_walked():
 
 
 def test_a_hidden_size_too_large_for_memory_is_refused_naming_the_key(tmp_path, small_corpus):
-    with pytest.raises(UserError, match=r"needs about [\d,.]+ GB of memory and this machine has .*; lower `hidden_size`"):
-        train(small_corpus, TrainConfig(m=10_000_000, epochs=1), tmp_path / "r", progress_stream=io.StringIO())
-    from rnn import resources
+    small_corpus.save(tmp_path / "c.npz")
+    proc = run_rnn("train", "--corpus", tmp_path / "c.npz", "--out-dir", tmp_path / "r", "--hidden-size", 10_000_000)
+    line = _one_line(proc, "a training job (hidden_size 10,000,000, 4,790 update steps) needs about", "lower `hidden_size`")
+    assert "GB of memory and this machine has" in line and not (tmp_path / "r").exists()
+    from rnn.pipeline import resources
 
     job = {"hidden_size": 100, "epochs": 1, "seq_length": 25}
     resources.check_config([(job, {})], [5, 100], 1_000_000, 80)
@@ -161,7 +167,7 @@ def test_a_hidden_size_too_large_for_memory_is_refused_naming_the_key(tmp_path, 
 def test_the_pdf_step_recovers_from_a_failed_build_and_reads_any_bytes(tex, tmp_path):
     """A build that failed (here: the PDF could not be written, as on a full disk) leaves latexmk's
     state behind; the next build succeeds. LaTeX's output split inside UTF-8 characters is no error."""
-    from rnn.report import build_pdf
+    from rnn.reporting.report import build_pdf
 
     doc = tmp_path / "r.tex"
     doc.write_text("\\documentclass{article}\\usepackage[utf8]{inputenc}\\begin{document}\n\\typeout{"
@@ -180,7 +186,7 @@ def test_the_pdf_step_recovers_from_a_failed_build_and_reads_any_bytes(tex, tmp_
 
 
 def test_a_latex_error_is_one_line_naming_it(tex, tmp_path):
-    from rnn.report import build_pdf
+    from rnn.reporting.report import build_pdf
 
     doc = tmp_path / "r.tex"
     doc.write_text("\\documentclass{article}\\begin{document}\\undefinedmacro\\end{document}\n")
@@ -195,7 +201,7 @@ def two_runs(tmp_path_factory, small_text):
     d = tmp_path_factory.mktemp("runs")
     corpus = Corpus.from_text(small_text[:3000], "t")
     for seed in (1, 2):
-        train(corpus, TrainConfig(seed=seed, m=6, epochs=1, snapshot_until=0), d / f"seed{seed}",
+        train(corpus, TrainConfig(seed=seed, hidden_size=6, epochs=1, snapshots_until=0), d / f"seed{seed}",
               progress_stream=io.StringIO())
     return d
 
@@ -295,7 +301,7 @@ def test_the_cli_types_values_as_the_config_does(tmp_path):
 
 
 def test_the_report_shows_null_as_the_config_does():
-    from rnn.report import settings_table
+    from rnn.reporting.report import settings_table
 
     table = settings_table({"train_runtime": None, "eta": 0.1})
     assert "null" in table and "None" not in table
@@ -356,7 +362,7 @@ def test_temperature_near_zero_is_the_greedy_limit(sampler, temperature):
 def test_a_divergence_before_any_checkpoint_names_none(tmp_path, small_corpus):
     ck = tmp_path / "ck.npz"
     with pytest.raises(TrainingDiverged) as info:
-        train(small_corpus, TrainConfig(m=10, eta=1e307, epochs=1), tmp_path / "r", checkpoint_path=ck,
+        train(small_corpus, TrainConfig(hidden_size=10, eta=1e307, epochs=1), tmp_path / "r", checkpoint_path=ck,
               checkpoint_every=10**9, progress_stream=io.StringIO())
     assert not ck.exists() and "checkpoint" not in str(info.value)
 
@@ -374,7 +380,7 @@ def test_a_second_trainer_cannot_take_a_run_directory(tmp_path):
 
 
 def test_the_lock_is_released_when_its_holder_is_killed(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from rnn import guard\n"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from rnn.pipeline import guard\n"
                                f"with guard.exclusive({str(tmp_path / 'run')!r}):\n"
                                "    print('held', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
@@ -395,7 +401,7 @@ def test_a_trainer_whose_parent_is_killed_checkpoints_and_stops(tmp_path, small_
     small_corpus.save(corpus)
     log = tmp_path / "train.log"
     args = [sys.executable, "-m", "rnn", "train", "--corpus", str(corpus), "--out-dir", str(tmp_path / "run"),
-            "--hidden-size", "32", "--epochs", "200", "--snapshot-until", "0", "--checkpoint", str(tmp_path / "ck.npz"),
+            "--hidden-size", "32", "--epochs", "200", "--snapshots-until", "0", "--checkpoint", str(tmp_path / "ck.npz"),
             "--checkpoint-every", str(10**9), "--exit-with-parent"]
     parent = subprocess.Popen([sys.executable, "-c", "import subprocess, sys\n"
                                f"p = subprocess.Popen({args!r}, stderr=open({str(log)!r}, 'w'))\n"
@@ -489,7 +495,7 @@ def test_seeds_written_as_floats_plan_one_job_each(workflow_dir):
 @pytest.mark.slow
 @pytest.mark.parametrize("args,message", [
     (["--configfile", "bomb.yaml"], "config error: the configuration holds more than 10,000 values"),
-    (["--config", "hidden_size=10000000"], "config error: a training job (hidden_size 10,000,000, 2 epochs) needs"),
+    (["--config", "hidden_size=10000000"], "config error: a training job (hidden_size 10,000,000, 318 update steps) needs"),
     (["--config", "book=book.fifo"], "config error: book.fifo: not a regular file"),
     (["--config", "book=/dev/zero"], "config error: /dev/zero: not a regular file"),
     (["--config", "epochs=1.5"], "config error: key `epochs`: must be an integer (got 1.5)"),
@@ -552,5 +558,5 @@ def test_snakemake_killed_alone_leaves_no_trainer_and_the_rerun_is_not_stale(wor
     assert "not resuming" in log.read_text() and "(epochs differ)" in log.read_text()
     time.sleep(2)  # nothing writes the run afterwards
     summary = json.loads((d / target).read_text())
-    assert summary["epochs"] == 1 and summary["m"] == 48
+    assert summary["epochs"] == 1 and summary["hidden_size"] == 48
     assert _planned(_snakemake(d, target, "-n", *short).stdout) == {}

@@ -6,18 +6,16 @@ import sys
 from snakemake.utils import validate
 
 from rnn import outputs as out
-from rnn.code import sources
-from rnn.corpus import updates_per_epoch
-from rnn.resources import check_config as check_config_memory
-from rnn.resources import training_job_bytes
-from rnn.report import TEX_INSTALL, tex_missing
-from rnn.corpus import book_sha256
+from rnn.core.corpus import book_sha256
 from rnn.errors import UserError
+from rnn.pipeline.code import sources
+from rnn.pipeline.resources import check_config as check_config_memory
+from rnn.pipeline.resources import job_steps, training_job_bytes
+from rnn.pipeline.sweep import parse_point, point_config
+from rnn.pipeline.sweep import points as sweep_points
+from rnn.pipeline.sweep import runs as sweep_runs
+from rnn.reporting.report import TEX_INSTALL, tex_missing
 from rnn.settings import flags, typed_config
-from rnn.sweep import FIGURES as SWEEP_FIGURES
-from rnn.sweep import SWEEP_DIR, parse_point, point_config
-from rnn.sweep import points as sweep_points
-from rnn.sweep import runs as sweep_runs
 
 
 def config_error(message):
@@ -73,6 +71,8 @@ wildcard_constraints:
 SEEDS = config["seeds"]
 RUN_DIRS = [out.RUN_DIR.format(seed=s) for s in SEEDS]
 SUMMARIES = [f"{d}/{out.RunFiles.summary}" for d in RUN_DIRS]
+MODELS_BEST = [f"{d}/{out.RunFiles.model_best}" for d in RUN_DIRS]
+LOSSES = [f"{d}/{out.RunFiles.losses}" for d in RUN_DIRS]
 # The book is seen by its content: rule prepare has its SHA-256 as a parameter, so a replaced text
 # reruns everything that depends on it whatever its modification time, and a `touch` reruns nothing.
 try:
@@ -88,6 +88,19 @@ FIGURES = expand(
     f"{out.FIGURE_DIR}/{{name}}.{{ext}}", name=out.Figures.all(), ext=out.FIGURE_FORMATS
 )
 FIGURES_PDF = expand(f"{out.FIGURE_DIR}/{{name}}.pdf", name=out.Figures.all())
+SWEEP_OUTPUTS = (
+    {
+        "metrics": out.SWEEP_METRICS,
+        "table": out.SWEEP_TABLE,
+        "figures": expand(
+            f"{out.SWEEP_DIR}/{{name}}.{{ext}}",
+            name=out.SweepFigures.all(),
+            ext=out.FIGURE_FORMATS,
+        ),
+    }
+    if SWEEP_RUNS
+    else {}
+)
 # Every numeric result, in results/checksums.sha256: none records time, versions or the machine.
 CHECKSUMMED = [
     out.CORPUS,
@@ -95,17 +108,17 @@ CHECKSUMMED = [
     out.GRADCHECK,
     out.TABLE1,
     *(f"{d}/{name}" for d in RUN_DIRS for name in out.RunFiles.reproducible()),
-    "results/metrics.csv",
-    "results/seeds.tex",
-    "results/snapshots.tex",
-    "results/best_passage.txt",
-    "results/best_passage.json",
-    "results/best_passage.tex",
-    "results/sampling_panel.json",
-    "results/sampling_panel.tex",
-    *([f"{SWEEP_DIR}/metrics.csv", f"{SWEEP_DIR}/table.tex"] if SWEEP_RUNS else []),
+    out.METRICS,
+    out.SEEDS_TABLE,
+    out.SNAPSHOTS_TABLE,
+    out.PASSAGE_TEXT,
+    out.PASSAGE,
+    out.PASSAGE_TABLE,
+    out.PANEL,
+    out.PANEL_TABLE,
+    *([out.SWEEP_METRICS, out.SWEEP_TABLE] if SWEEP_RUNS else []),
 ]
-TEX_MISSING = tex_missing(workflow.source_path("../../report/report.tex"))
+TEX_MISSING = tex_missing(workflow.source_path(f"../../{out.REPORT_TEX}"))
 REFERENCE = "report/reference.yaml"
 
 
@@ -113,22 +126,22 @@ def final_targets():
     targets = [
         out.CORPUS_FACTS,
         out.TABLE1,
-        "results/metrics.csv",
-        "results/seeds.tex",
+        out.METRICS,
+        out.SEEDS_TABLE,
         *FIGURES,
-        "results/snapshots.tex",
-        "results/best_passage.txt",
-        "results/provenance.json",
-        "results/checksums.sha256",
-        "results/tex/reproduction.tex",
-        "results/tex/sweep.tex",
+        out.SNAPSHOTS_TABLE,
+        out.PASSAGE_TEXT,
+        out.PROVENANCE,
+        out.CHECKSUMS,
+        out.REPRODUCTION_TABLE,
+        out.SWEEP_SECTION,
     ]
     if not TEX_MISSING:
-        targets.append("report/report.pdf")
+        targets.append(out.REPORT_PDF)
     else:
         print(
-            f"TeX lacks {', '.join(TEX_MISSING)}: every result and the fragments of report/report.tex "
-            f"are built, but not report/report.pdf; install TeX with `{TEX_INSTALL}` and rerun",
+            f"TeX lacks {', '.join(TEX_MISSING)}: every result and the fragments of {out.REPORT_TEX} "
+            f"are built, but not {out.REPORT_PDF}; install TeX with `{TEX_INSTALL}` and rerun",
             file=sys.stderr,
         )
     return targets
@@ -173,16 +186,13 @@ def job_settings(wildcards):
 def train_runtime_minutes(wildcards, input, attempt):
     """Minutes: config `train_runtime`, or if null, 10 plus 400 us per update step (2-3x this
     machine's speed); times the attempt, so a retry after a time limit gets more."""
-    settings = job_settings(wildcards)
-    characters, _ = _corpus_size()
-    steps = settings["epochs"] * updates_per_epoch(
-        max(characters, settings["seq_length"] + 1), settings["seq_length"]
-    )
+    steps = job_steps(job_settings(wildcards), _corpus_size()[0])
     first = config["train_runtime"] or int(10 + steps * 400e-6 / 60)
     return first * attempt
 
 
 def train_mem_mb(wildcards, input, attempt):
-    """The job's estimated peak memory (rnn/resources.py) with half again as margin, more on each retry."""
+    """The job's estimated peak memory (rnn/pipeline/resources.py) with half again as margin, more on
+    each retry."""
     need = training_job_bytes(job_settings(wildcards), *_corpus_size())
     return int(need * 1.5 / 1e6) * attempt

@@ -8,43 +8,47 @@ change the arithmetic, so a run resumed from a checkpoint ends bit-identical to 
 from __future__ import annotations
 
 import json
-import signal
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
-from . import checkpoint, code, guard, kernel, resources, settings
+from .. import settings
+from ..errors import Terminated, UserError
+from ..files import save_npz, write_json, write_text
+from ..outputs import RunFiles
+from . import checkpoint, kernel
 from .corpus import Corpus, updates_per_epoch
-from .errors import Terminated, UserError
-from .files import save_npz, write_json, write_text
 from .model import init_params, save_model
-from .outputs import RunFiles
 from .sample import snapshot_rng, synthesize
 
-SETTING_OF = {s.dest("train"): s.key for s in settings.SETTINGS if "train" in s.flags}  # field -> config key
+SETTING_OF = {s.dest: s.key for s in settings.SETTINGS if "train" in s.commands}  # field -> config key
 CHUNK = 2000  # update steps per kernel call between progress checks (about 0.3 s)
+
+
+def _default(key: str):
+    return settings.BY_KEY[key].default
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """One run's settings; their defaults, ranges and meanings are rnn/settings.py's (a test checks)."""
+    """One run's settings: each field is the setting of that name in rnn/settings.py (its config key
+    with '_' for '.'), with the default, range and meaning given there."""
 
     seed: int = 1
-    m: int = 100
-    eta: float = 0.1
-    sig: float = 0.01
-    seq_length: int = 25
-    epochs: int = 10
-    clip: float = 5.0
-    snapshot_every: int = 10_000
-    snapshot_until: int = 100_000
-    snapshot_length: int = 200
-    sample_seed: int = 0
+    hidden_size: int = _default("hidden_size")
+    eta: float = _default("eta")
+    sig: float = _default("sig")
+    seq_length: int = _default("seq_length")
+    epochs: int = _default("epochs")
+    clip: float = _default("clip")
+    snapshots_every: int = _default("snapshots.every")
+    snapshots_until: int = _default("snapshots.until")
+    snapshots_length: int = _default("snapshots.length")
+    synthesis_seed: int = _default("synthesis_seed")
 
     def __post_init__(self):
         for f in fields(self):
@@ -52,9 +56,9 @@ class TrainConfig:
                 settings.check(SETTING_OF[f.name], getattr(self, f.name))
 
     def snapshot_steps(self, total_steps: int) -> list[int]:
-        """0, every, 2 every, ... up to snapshot_until, within the run."""
-        last = min(self.snapshot_until, total_steps)
-        return list(range(0, last + 1, self.snapshot_every))
+        """0, every, 2 every, ... up to snapshots_until, within the run."""
+        last = min(self.snapshots_until, total_steps)
+        return list(range(0, last + 1, self.snapshots_every))
 
 
 class TrainingDiverged(UserError):
@@ -102,26 +106,10 @@ class Progress:
         self.stream.flush()
 
 
-@contextmanager
-def stop_on_sigterm():
-    """A StopRequest that SIGTERM sets, in place of ending the process, for `train(stop=...)`.
-
-    SLURM sends SIGTERM at a job's time limit, on preemption and on scancel, and SIGKILL only
-    KillWait seconds (30 by default) later: training checks the event after each kernel chunk
-    (about 0.3 s), writes its checkpoint and stops, so at most that chunk is computed again.
-    """
-    stop = guard.StopRequest()
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.stop("SIGTERM"))
-    try:
-        yield stop
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def fingerprint(cfg: TrainConfig, corpus: Corpus) -> dict:
-    """What a run's numbers depend on: its settings, its text and the code that trains it."""
-    return {**asdict(cfg), "corpus_sha256": corpus.sha256, "vocab": corpus.vocab,
-            "code_sha256": code.fingerprint("train")}
+def fingerprint(cfg: TrainConfig, corpus: Corpus, code_sha256: str = "") -> dict:
+    """What a run's numbers depend on: its settings, its text and the code that trains it (the
+    command line passes `pipeline.code.fingerprint("train")`)."""
+    return {**asdict(cfg), "corpus_sha256": corpus.sha256, "vocab": corpus.vocab, "code_sha256": code_sha256}
 
 
 @dataclass
@@ -143,9 +131,9 @@ class RunState:
     @classmethod
     def start(cls, corpus: Corpus, cfg: TrainConfig, total: int) -> "RunState":
         """Initial weights (docs/algorithm.md section 2.2), zero memory, nothing recorded yet."""
-        params = kernel.KernelState.from_params(init_params(corpus.K, cfg.m, cfg.sig, cfg.seed))
-        return cls(params=params, h=np.zeros(cfg.m), best_P=tuple(a.copy() for a in params.param_tuple()),
-                   best_h=np.zeros(cfg.m), best=np.array([np.inf, 0.0, 0.0]),
+        params = kernel.KernelState.from_params(init_params(corpus.K, cfg.hidden_size, cfg.sig, cfg.seed))
+        return cls(params=params, h=np.zeros(cfg.hidden_size), best_P=tuple(a.copy() for a in params.param_tuple()),
+                   best_h=np.zeros(cfg.hidden_size), best=np.array([np.inf, 0.0, 0.0]),
                    losses=np.zeros(total), smooths=np.zeros(total))
 
     def save(self, path, fp: dict) -> None:
@@ -201,29 +189,21 @@ def _diverged(what: str, bad: int, upe: int, cfg: TrainConfig, checkpoint_path) 
 
 def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
           checkpoint_every: int = 20_000, progress_stream=sys.stderr,
-          stop: threading.Event | None = None) -> dict:
+          stop: threading.Event | None = None, code_sha256: str = "") -> dict:
     """Train one run and write its files into out_dir; returns the summary.
 
-    Only one trainer at a time writes out_dir (`guard.exclusive`). When `stop` is set (SIGTERM, or
-    the parent gone: see `stop_on_sigterm`, `guard.stop_when_parent_exits`), training ends after the
+    A checkpoint is resumed only when it was made with the same settings, text and code (code_sha256).
+    When `stop` is set (SIGTERM, or the parent gone: `pipeline.guard`), training ends after the
     current kernel chunk: it writes the checkpoint and raises Terminated."""
-    with guard.exclusive(out_dir):
-        return _train(corpus, cfg, Path(out_dir), checkpoint_path, checkpoint_every, progress_stream, stop)
-
-
-def _train(corpus: Corpus, cfg: TrainConfig, out_dir: Path, checkpoint_path, checkpoint_every: int,
-           progress_stream, stop) -> dict:
+    out_dir = Path(out_dir)
     t0 = time.perf_counter()
     tau = cfg.seq_length
     if corpus.N < tau + 1:
         raise UserError(f"corpus has {corpus.N} characters; seq_length + 1 = {tau + 1} are needed")
     upe = updates_per_epoch(corpus.N, tau)
     total = cfg.epochs * upe
-    needed = resources.training_bytes(corpus.K, cfg.m, total, corpus.N)
-    resources.check_fits(needed, f"training (hidden_size {cfg.m:,}, {total:,} update steps)",
-                         "hidden_size" if 64 * resources.parameter_count(corpus.K, cfg.m) > 16 * total else "epochs")
     book = corpus.ids.astype(np.int32)
-    fp = fingerprint(cfg, corpus)
+    fp = fingerprint(cfg, corpus, code_sha256)
 
     # the state: fresh, or where a checkpoint of the same settings, text and code left it
     run = RunState.start(corpus, cfg, total)
@@ -235,18 +215,18 @@ def _train(corpus: Corpus, cfg: TrainConfig, out_dir: Path, checkpoint_path, che
             print(f"not resuming: {exc}; training starts from step 0", file=progress_stream)
             run = RunState.start(corpus, cfg, total)
     snap_steps = cfg.snapshot_steps(total)
-    if cfg.snapshot_until > total:
-        print(f"warning: snapshots are scheduled up to step {cfg.snapshot_until:,} but training has "
+    if cfg.snapshots_until > total:
+        print(f"warning: snapshots are scheduled up to step {cfg.snapshots_until:,} but training has "
               f"{total:,} steps; taking the {len(snap_steps)} that fall within it", file=progress_stream)
     progress = Progress(total, upe, run.step, progress_stream)
-    work = kernel.workspace(corpus.K, cfg.m, tau)
+    work = kernel.workspace(corpus.K, cfg.hidden_size, tau)
     kernel_state = (run.params.param_tuple(), run.params.memory_tuple(), run.h, work)
 
     while True:
         # snapshot: text from the current parameters, before the update that comes next
         if run.step in snap_steps and not any(s["step"] == run.step for s in run.snapshots):
-            text = corpus.decode(synthesize(run.params.params(), run.h, book[run.e], cfg.snapshot_length,
-                                            snapshot_rng(cfg.sample_seed, run.step)))
+            text = corpus.decode(synthesize(run.params.params(), run.h, book[run.e], cfg.snapshots_length,
+                                            snapshot_rng(cfg.synthesis_seed, run.step)))
             run.snapshots.append({"step": run.step, "smooth_loss": run.smooth if run.step else None, "text": text})
         if run.step >= total:
             break
@@ -316,8 +296,8 @@ def _write_run(out: Path, run: RunState, corpus: Corpus, cfg: TrainConfig, upe: 
         "final_smooth_loss": float(run.smooths[-1]),
         "best_smooth_loss": float(run.best[0]),
         "best_step": best_step,
-        "m": cfg.m, "eta": cfg.eta, "sig": cfg.sig, "seq_length": cfg.seq_length, "clip": cfg.clip,
-        "sample_seed": cfg.sample_seed,
+        "hidden_size": cfg.hidden_size, "eta": cfg.eta, "sig": cfg.sig, "seq_length": cfg.seq_length, "clip": cfg.clip,
+        "synthesis_seed": cfg.synthesis_seed,
         "corpus_sha256": corpus.sha256,
         "characters": corpus.N,
         "vocabulary": corpus.K,

@@ -8,18 +8,18 @@ from pathlib import Path
 import numpy as np
 
 from . import latex
-from .errors import UserError
-from .files import atomic_write, read_arrays, read_json
-from .model import load_model
-from .outputs import RunFiles
-from .sample import synthesize
+from ..errors import UserError
+from ..files import atomic_write, read_arrays, read_json
+from ..core.model import load_model
+from ..outputs import RunFiles
+from ..core.sample import synthesize
 
 
 SUMMARY_NUMBERS = ("first_loss", "end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss", "eta", "sig",
                    "clip")
-SUMMARY_COUNTS = ("seed", "steps", "epochs", "updates_per_epoch", "best_step", "m", "seq_length", "characters",
-                  "vocabulary")
-SAME_IN_EVERY_SEED = ("epochs", "m", "eta", "sig", "seq_length", "clip", "sample_seed", "corpus_sha256")
+SUMMARY_COUNTS = ("seed", "steps", "epochs", "updates_per_epoch", "best_step", "hidden_size", "seq_length",
+                  "characters", "vocabulary")
+SAME_IN_EVERY_SEED = ("epochs", "hidden_size", "eta", "sig", "seq_length", "clip", "synthesis_seed", "corpus_sha256")
 
 
 def read_summary(run_dir) -> dict:

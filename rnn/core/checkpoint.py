@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UserError
-from .files import save_npz
+from ..errors import UserError
+from ..files import save_npz
 
 
 class Mismatch(Exception):

@@ -1,4 +1,4 @@
-"""What a job needs from the machine, checked before it starts: the book's size, and memory.
+"""What a job needs from the machine's memory, checked before it starts.
 
 A setting that sizes memory (hidden_size, epochs on a long book, a gradient check's m) is checked
 against the machine's memory up front, with one line naming the key, instead of failing after
@@ -9,21 +9,7 @@ from __future__ import annotations
 
 import os
 
-from .errors import UserError
-
-BOOK_LIMIT_VARIABLE = "RNN_MAX_BOOK_MB"
-DEFAULT_BOOK_LIMIT_MB = 256  # 230 Goblets; a Python str, int32 ids and the loss curves fit in a few GB
-
-
-def book_limit_bytes() -> int:
-    """The largest book read, in bytes: RNN_MAX_BOOK_MB megabytes (default 256)."""
-    text = os.environ.get(BOOK_LIMIT_VARIABLE, "")
-    try:
-        mb = float(text) if text.strip() else DEFAULT_BOOK_LIMIT_MB
-    except ValueError:
-        raise UserError(f"{BOOK_LIMIT_VARIABLE}={text!r} is not a number of megabytes") from None
-    return int(mb * 1_000_000)
-
+from ..errors import UserError
 
 BASE_BYTES = 300_000_000  # Python, numpy, numba and matplotlib loaded
 
@@ -56,24 +42,31 @@ def check_fits(needed: int, what: str, key: str) -> None:
                         f"{have / 1e9:,.1f} GB; lower `{key}`")
 
 
+def job_steps(settings: dict, characters: int) -> int:
+    """Update steps of a training job of `settings` (config keys epochs, seq_length) on a text."""
+    from ..core.corpus import updates_per_epoch
+
+    tau = settings["seq_length"]
+    return settings["epochs"] * updates_per_epoch(max(characters, tau + 1), tau)
+
+
 def training_job_bytes(settings: dict, characters: int, K: int) -> int:
     """training_bytes for a job of `settings` (config keys hidden_size, epochs, seq_length)."""
-    from .corpus import updates_per_epoch
+    return training_bytes(K, settings["hidden_size"], job_steps(settings, characters), characters)
 
-    steps = settings["epochs"] * updates_per_epoch(max(characters, settings["seq_length"] + 1),
-                                                   settings["seq_length"])
-    return training_bytes(K, settings["hidden_size"], steps, characters)
+
+def check_training(K: int, m: int, steps: int, characters: int, swept=()) -> None:
+    """One line naming `hidden_size` or `epochs` (whichever sizes the job more; `sweep.` when a sweep
+    point sets it) when a training job would not fit in this machine's memory."""
+    key = "hidden_size" if 64 * parameter_count(K, m) > 16 * steps else "epochs"
+    check_fits(training_bytes(K, m, steps, characters), f"a training job (hidden_size {m:,}, {steps:,} update steps)",
+               f"sweep.{key}" if key in swept else key)
 
 
 def check_config(jobs, gradcheck_sizes, characters: int, K: int) -> None:
     """Every job fits this machine's memory: each training job, given as (settings, the keys its sweep
     point sets), and the gradient check at each of its sizes; one line names the key to lower."""
     for job, swept in jobs:
-        need = training_job_bytes(job, characters, K)
-        weights = 8 * 8 * parameter_count(K, job["hidden_size"])
-        key = "hidden_size" if weights > need - weights - BASE_BYTES else "epochs"
-        if key in swept:
-            key = f"sweep.{key}"
-        check_fits(need, f"a training job (hidden_size {job['hidden_size']:,}, {job['epochs']:,} epochs)", key)
+        check_training(K, job["hidden_size"], job_steps(job, characters), characters, swept)
     for m in gradcheck_sizes:
         check_fits(training_bytes(K, m, 0, characters), f"the gradient check at m = {m:,}", "gradcheck.hidden_sizes")

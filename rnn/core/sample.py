@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .errors import UserError
+from ..errors import UserError
 from .kernel import JIT, fast_exp, fast_tanh
 from .model import Params
 from .products import matvec_acc

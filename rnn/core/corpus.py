@@ -8,16 +8,18 @@ characters; it is saved with every encoded corpus and every model, never rebuilt
 from __future__ import annotations
 
 import hashlib
+import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import resources
-from .errors import UserError
-from .files import save_npz
+from ..errors import UserError
+from ..files import save_npz
 
+BOOK_LIMIT_VARIABLE = "RNN_MAX_BOOK_MB"
+DEFAULT_BOOK_LIMIT_MB = 256  # 230 Goblets: its str, ids and loss curves fit in a few GB
 BUILTIN_PREFIX = "builtin:"
 BUILTIN_CORPORA = ("prose",)
 
@@ -144,11 +146,21 @@ def check_book_file(path) -> int:
         raise UserError(f"{path}: is a directory; `book` must be a UTF-8 text file")
     if not stat.S_ISREG(st.st_mode):
         raise UserError(f"{path}: not a regular file (a pipe, socket or device); `book` must be a UTF-8 text file")
-    limit = resources.book_limit_bytes()
+    limit = book_limit_bytes()
     if st.st_size > limit:
         raise UserError(f"{path}: {st.st_size:,} bytes, more than the limit of {limit:,}; raise it with "
-                        f"{resources.BOOK_LIMIT_VARIABLE}=<megabytes> if the machine has the memory")
+                        f"{BOOK_LIMIT_VARIABLE}=<megabytes> if the machine has the memory")
     return st.st_size
+
+
+def book_limit_bytes() -> int:
+    """The largest book read, in bytes: RNN_MAX_BOOK_MB megabytes (default 256)."""
+    text = os.environ.get(BOOK_LIMIT_VARIABLE, "")
+    try:
+        mb = float(text) if text.strip() else DEFAULT_BOOK_LIMIT_MB
+    except ValueError:
+        raise UserError(f"{BOOK_LIMIT_VARIABLE}={text!r} is not a number of megabytes") from None
+    return int(mb * 1_000_000)
 
 
 def book_sha256(path) -> str:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UserError
-from .files import save_npz
+from ..errors import UserError
+from ..files import save_npz
 
 ADAGRAD_EPS = 1e-8
 PARAM_NAMES = ("U", "W", "V", "b", "c")

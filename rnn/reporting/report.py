@@ -12,9 +12,10 @@ import subprocess
 from pathlib import Path
 
 from . import latex
-from .errors import UserError
-from .files import atomic_write, read_json, write_text
-from .outputs import Figures
+from ..errors import UserError
+from ..files import atomic_write, read_json, write_text
+from .. import outputs
+from ..outputs import Figures
 from .provenance import fingerprint
 
 TEX_INSTALL = ("sudo apt-get install --no-install-recommends texlive-latex-base "
@@ -58,9 +59,11 @@ def macros(grad: dict, corpus: dict, passage: dict, config: dict, reference: dic
         "passageloss": f"{passage['smooth_loss']:.2f}", "passageseed": str(passage["seed"]),
         "passagestep": f"{passage['step']:,}",
         "figperstep": Figures.per_step, "figevery": Figures.every, "figallseeds": Figures.all_seeds,
+        **outputs.report_inputs(),
         "originalbest": latex.fixed(reference["smooth_loss"]["best_model"]) if reference else "--",
     }
-    return "".join(rf"\newcommand{{\{k}}}{{{v}}}" + "\n" for k, v in values.items())
+    return ("".join(rf"\newcommand{{\{k}}}{{{v}}}" + "\n" for k, v in values.items())
+            + rf"\graphicspath{{{{../{outputs.FIGURE_DIR}/}}}}" + "\n")
 
 
 def settings_table(config: dict) -> str:
@@ -113,19 +116,18 @@ def reproduction_table(prov: dict, bench: dict | None, results_fingerprint: str)
     return latex.tabular(["Item", "Value"], rows, "lp{0.55\\textwidth}")
 
 
-def write_fragments(results_dir, out_dir, reference: dict | None) -> None:
-    res, out = Path(results_dir), Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    prov = _load(res / "provenance.json")
-    grad = _load(res / "gradcheck.json")
-    passage = _load(res / "best_passage.json")
-    bench = _load(res / "bench.json") if (res / "bench.json").exists() else None
-    write_text(out / "macros.tex", macros(grad, prov["corpus"], passage, prov["config"], reference))
-    write_text(out / "settings.tex", settings_table(prov["config"]))
-    write_text(out / "reproduction.tex", reproduction_table(prov, bench, fingerprint(res / "checksums.sha256")))
+def write_fragments(reference: dict | None) -> None:
+    """The report's macros, settings table and reproduction table, from the results."""
+    prov = _load(Path(outputs.PROVENANCE))
+    grad = _load(Path(outputs.GRADCHECK))
+    passage = _load(Path(outputs.PASSAGE))
+    bench = _load(Path(outputs.BENCH)) if Path(outputs.BENCH).exists() else None
+    write_text(outputs.MACROS, macros(grad, prov["corpus"], passage, prov["config"], reference))
+    write_text(outputs.SETTINGS_TABLE, settings_table(prov["config"]))
+    write_text(outputs.REPRODUCTION_TABLE, reproduction_table(prov, bench, fingerprint(outputs.CHECKSUMS)))
 
 
-def build_pdf(tex, out_pdf, build_dir="report/build") -> None:
+def build_pdf(tex, out_pdf, build_dir=outputs.REPORT_BUILD) -> None:
     """latexmk -pdf in a fresh build_dir; the same inputs give the same bytes (SOURCE_DATE_EPOCH).
 
     The build directory is emptied first: latexmk keeps the state of an earlier run there, and after

@@ -1,4 +1,5 @@
-"""One trainer per run directory, and no trainer left behind by its Snakemake.
+"""A training job's process control: SIGTERM, one trainer per run directory, no trainer left
+behind by its Snakemake.
 
 Two trainers writing one run directory would mix their files. Each trainer holds an exclusive lock
 (flock) on `.<run dir name>.lock` beside the run directory for as long as it runs: the kernel releases it when the process ends,
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import socket
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
 
 
 class StopRequest(threading.Event):
@@ -28,6 +30,22 @@ class StopRequest(threading.Event):
     def stop(self, reason: str) -> None:
         self.reason = reason
         self.set()
+
+
+@contextmanager
+def stop_on_sigterm():
+    """A StopRequest that SIGTERM sets, in place of ending the process, for `train(stop=...)`.
+
+    SLURM sends SIGTERM at a job's time limit, on preemption and on scancel, and SIGKILL only
+    KillWait seconds (30 by default) later: training checks the event after each kernel chunk
+    (about 0.3 s), writes its checkpoint and stops, so at most that chunk is computed again.
+    """
+    stop = StopRequest()
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.stop("SIGTERM"))
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
