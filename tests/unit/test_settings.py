@@ -12,7 +12,7 @@ from rnn import settings
 from rnn.cli import parser
 from rnn.core.train import SETTING_OF, TrainConfig
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 
 def test_generated_files_are_what_the_table_generates():
