@@ -1,14 +1,14 @@
-"""SPEC section 3 written out with the reference model (rnn.model), step by step: the oracle of training.
+"""docs/algorithm.md section 3 written out with the reference model (rnn.core.model), step by step: the oracle of training.
 
 Independent of the kernel and of rnn.train: plain Python over `model.update`, the schedule, the
-smooth loss and the best model as the SPEC states them.
+smooth loss and the best model as docs/algorithm.md states them.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnn import model
+from rnn.core import model
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Trajectory:
 
 
 def reference_run(ids, K, m, n_steps, *, sig=0.01, seed=3, eta=0.1, clip=5.0, tau=25):
-    """n_steps SPEC updates from e = 0, h = 0 on the integer text ids, from init_params(K, m, sig, seed)."""
+    """n_steps updates (docs/algorithm.md section 3) from e = 0, h = 0 on the integer text ids, from init_params(K, m, sig, seed)."""
     ids = np.asarray(ids)
     N = len(ids)
     r = Trajectory(p=model.init_params(K, m, sig, seed))

@@ -28,7 +28,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rnn import jitcache, kernel, model, provenance  # noqa: E402
+from rnn.core import jitcache, kernel, model  # noqa: E402
+from rnn.reporting import provenance  # noqa: E402
 
 
 def other_kernel(commit: str):
@@ -43,7 +44,8 @@ def other_kernel(commit: str):
             tar.extractall(home / "tmp", filter="data")
         (home / "tmp" / "rnn").rename(home / name)
     sys.path.insert(0, str(home))
-    return importlib.import_module(f"{name}.kernel")
+    layered = (home / name / "core" / "kernel.py").is_file()  # since the core subpackage
+    return importlib.import_module(f"{name}.core.kernel" if layered else f"{name}.kernel")
 
 
 def runner(k, book, p0, K, m, tau, n):

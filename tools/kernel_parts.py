@@ -21,9 +21,10 @@ from numba import njit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rnn import jitcache, kernel, model, provenance  # noqa: E402
-from rnn.kernel import fast_exp, fast_tanh  # noqa: E402
-from rnn.products import JIT, _accumulate, _matvec, _product  # noqa: E402
+from rnn.core import jitcache, kernel, model  # noqa: E402
+from rnn.reporting import provenance  # noqa: E402
+from rnn.core.kernel import fast_exp, fast_tanh  # noqa: E402
+from rnn.core.products import JIT, _accumulate, _matvec, _product  # noqa: E402
 
 
 @njit(**JIT)

@@ -1,0 +1,312 @@
+"""Training (docs/algorithm.md section 3): AdaGrad over epochs, losses of every step, snapshots, best model.
+
+The update steps run in the compiled kernel (`kernel.run_updates`), a chunk at a time; between
+chunks this module takes snapshots, writes checkpoints and prints progress. Chunk boundaries do not
+change the arithmetic, so a run resumed from a checkpoint ends bit-identical to one never stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from .. import settings
+from ..errors import Terminated, UserError
+from ..files import save_npz, write_json, write_text
+from ..outputs import RunFiles
+from . import checkpoint, kernel
+from .corpus import Corpus, updates_per_epoch
+from .model import init_params, save_model
+from .sample import snapshot_rng, synthesize
+
+SETTING_OF = {s.dest: s.key for s in settings.SETTINGS if "train" in s.commands}  # field -> config key
+CHUNK = 2000  # update steps per kernel call between progress checks (about 0.3 s)
+
+
+def _default(key: str):
+    return settings.BY_KEY[key].default
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One run's settings: each field is the setting of that name in rnn/settings.py (its config key
+    with '_' for '.'), with the default, range and meaning given there."""
+
+    seed: int = 1
+    hidden_size: int = _default("hidden_size")
+    eta: float = _default("eta")
+    sig: float = _default("sig")
+    seq_length: int = _default("seq_length")
+    epochs: int = _default("epochs")
+    clip: float = _default("clip")
+    snapshots_every: int = _default("snapshots.every")
+    snapshots_until: int = _default("snapshots.until")
+    snapshots_length: int = _default("snapshots.length")
+    synthesis_seed: int = _default("synthesis_seed")
+
+    def __post_init__(self):
+        for f in fields(self):
+            if f.name in SETTING_OF:
+                settings.check(SETTING_OF[f.name], getattr(self, f.name))
+
+    def snapshot_steps(self, total_steps: int) -> list[int]:
+        """0, every, 2 every, ... up to snapshots_until, within the run."""
+        last = min(self.snapshots_until, total_steps)
+        return list(range(0, last + 1, self.snapshots_every))
+
+
+class TrainingDiverged(UserError):
+    """The loss became NaN or infinite, or the smooth loss passed DIVERGENCE_FACTOR times its scale."""
+
+
+DIVERGENCE_FACTOR = 10.0  # docs/algorithm.md section 3.9
+
+
+def divergence_limit(first_loss: float, tau: int, K: int) -> float:
+    """The smooth loss above which training has diverged (docs/algorithm.md section 3.9): ten times
+    the larger of the first loss and the loss of a uniform guess, tau ln K. Training never comes back
+    from there; a healthy run stays below its first loss after its first few hundred updates."""
+    return DIVERGENCE_FACTOR * max(first_loss, tau * float(np.log(K)))
+
+
+class Progress:
+    """A bar on a terminal; on a log file, a plain line every `every` seconds and at epoch ends."""
+
+    def __init__(self, total: int, upe: int, first_step: int, stream=sys.stderr, every: float = 10.0):
+        self.total, self.upe, self.stream, self.every = total, upe, stream, every
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.start = time.perf_counter()
+        self.last = -1e9
+        self.first_step = first_step
+
+    def __call__(self, step: int, smooth: float, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not force and now - self.last < (0.2 if self.tty else self.every):
+            return
+        self.last = now
+        rate = (step - self.first_step) / max(now - self.start, 1e-9)
+        eta_s = (self.total - step) / rate if rate > 0 else float("nan")
+        epoch = min(step // self.upe + 1, -(-self.total // self.upe))
+        text = (f"step {step}/{self.total} epoch {epoch} smooth loss {smooth:.3f} "
+                f"{rate:,.0f} steps/s ETA {eta_s:.0f} s")
+        if self.tty:
+            frac = step / self.total
+            bar = "#" * int(30 * frac)
+            self.stream.write(f"\r[{bar:<30}] {100 * frac:5.1f}% {text}")
+            if step >= self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def fingerprint(cfg: TrainConfig, corpus: Corpus, code_sha256: str = "") -> dict:
+    """What a run's numbers depend on: its settings, its text and the code that trains it (the
+    command line passes `pipeline.code.fingerprint("train")`)."""
+    return {**asdict(cfg), "corpus_sha256": corpus.sha256, "vocab": corpus.vocab, "code_sha256": code_sha256}
+
+
+@dataclass
+class RunState:
+    """Everything a run carries from one update to the next: exactly what a checkpoint holds."""
+
+    params: kernel.KernelState  # parameters and AdaGrad memory, in the kernel's layout
+    h: np.ndarray  # h_prev
+    best_P: tuple  # the best model's parameters (kernel layout), its h and [smooth loss, step, x0]
+    best_h: np.ndarray
+    best: np.ndarray
+    losses: np.ndarray  # loss and smooth loss of every update of the whole run
+    smooths: np.ndarray
+    e: int = 0  # position in the text
+    step: int = 0  # updates done
+    smooth: float = 0.0
+    snapshots: list = field(default_factory=list)
+
+    @classmethod
+    def start(cls, corpus: Corpus, cfg: TrainConfig, total: int) -> "RunState":
+        """Initial weights (docs/algorithm.md section 2.2), zero memory, nothing recorded yet."""
+        params = kernel.KernelState.from_params(init_params(corpus.K, cfg.hidden_size, cfg.sig, cfg.seed))
+        return cls(params=params, h=np.zeros(cfg.hidden_size), best_P=tuple(a.copy() for a in params.param_tuple()),
+                   best_h=np.zeros(cfg.hidden_size), best=np.array([np.inf, 0.0, 0.0]),
+                   losses=np.zeros(total), smooths=np.zeros(total))
+
+    def save(self, path, fp: dict) -> None:
+        arrays = {**self.params.arrays(), "h": self.h, "best_h": self.best_h, "best": self.best,
+                  "losses": self.losses[:self.step], "smooths": self.smooths[:self.step],
+                  **{f"best{i}": a for i, a in enumerate(self.best_P)}}
+        checkpoint.save(path, fp, arrays, {"e": self.e, "step": self.step, "smooth": self.smooth},
+                        {"snapshots": self.snapshots})
+
+    def restore(self, path, fp: dict, N: int, tau: int) -> None:
+        """The state a checkpoint holds, after checking every array and counter against this run (a
+        damaged file is refused, never passed to the kernel)."""
+        arrays, scalars, records = checkpoint.load(path, fp)
+
+        def bad(why: str):
+            return UserError(f"{path}: damaged checkpoint ({why}); delete it to train from the start")
+
+        try:
+            e, step, smooth = int(scalars["e"]), int(scalars["step"]), float(scalars["smooth"])
+            snapshots = records["snapshots"]
+        except (KeyError, TypeError, ValueError):
+            raise bad("its counters are missing") from None
+        if not (0 <= e <= N - tau - 1 and 0 <= step <= len(self.losses) and np.isfinite(smooth)):
+            raise bad(f"position {e} or step {step} outside this run")
+        if not (isinstance(snapshots, list) and all(isinstance(x, dict) and "step" in x and "text" in x
+                                                    for x in snapshots)):
+            raise bad("its snapshots are not a list of records")
+        targets = {**self.params.arrays(), **{f"best{i}": a for i, a in enumerate(self.best_P)},
+                   "h": self.h, "best_h": self.best_h, "best": self.best,
+                   "losses": self.losses[:step], "smooths": self.smooths[:step]}
+        for name, target in targets.items():
+            got = arrays.get(name)
+            if got is None or got.shape != target.shape or got.dtype.kind != "f":
+                raise bad(f"array {name} is missing or has the wrong shape")
+            if name != "best" and not np.isfinite(got).all():
+                raise bad(f"array {name} holds a value that is not finite")
+        K = self.params.V.shape[0]
+        if step and not (np.isfinite(arrays["best"][0]) and 1 <= arrays["best"][1] <= step
+                         and 0 <= arrays["best"][2] < K and arrays["best"][2] == int(arrays["best"][2])):
+            raise bad("its best model's step or next character is outside this run")
+        for name, target in targets.items():
+            target[...] = arrays[name]
+        self.e, self.step, self.smooth, self.snapshots = e, step, smooth, snapshots
+
+
+def _diverged(what: str, bad: int, upe: int, cfg: TrainConfig, checkpoint_path) -> TrainingDiverged:
+    kept = checkpoint_path and Path(checkpoint_path).exists()  # name only a file that is there
+    return TrainingDiverged(
+        f"training diverged: {what} at update step {bad} (epoch {(bad - 1) // upe + 1}); "
+        f"lower `eta` (now {cfg.eta}) or check the corpus"
+        + (f"; the last good checkpoint is kept at {checkpoint_path}" if kept else ""))
+
+
+def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
+          checkpoint_every: int = _default("checkpoint_every"), progress_stream=sys.stderr,
+          stop: threading.Event | None = None, code_sha256: str = "") -> dict:
+    """Train one run and write its files into out_dir; returns the summary.
+
+    A checkpoint is resumed only when it was made with the same settings, text and code (code_sha256).
+    When `stop` is set (SIGTERM, or the parent gone: `pipeline.guard`), training ends after the
+    current kernel chunk: it writes the checkpoint and raises Terminated."""
+    out_dir = Path(out_dir)
+    t0 = time.perf_counter()
+    tau = cfg.seq_length
+    if corpus.N < tau + 1:
+        raise UserError(f"corpus has {corpus.N} characters; seq_length + 1 = {tau + 1} are needed")
+    upe = updates_per_epoch(corpus.N, tau)
+    total = cfg.epochs * upe
+    book = corpus.ids.astype(np.int32)
+    fp = fingerprint(cfg, corpus, code_sha256)
+
+    # the state: fresh, or where a checkpoint of the same settings, text and code left it
+    run = RunState.start(corpus, cfg, total)
+    if checkpoint_path and Path(checkpoint_path).exists():
+        try:
+            run.restore(checkpoint_path, fp, corpus.N, tau)
+            print(f"resuming from {checkpoint_path} at step {run.step}", file=progress_stream)
+        except checkpoint.Mismatch as exc:
+            print(f"not resuming: {exc}; training starts from step 0", file=progress_stream)
+            run = RunState.start(corpus, cfg, total)
+    snap_steps = cfg.snapshot_steps(total)
+    if cfg.snapshots_until > total:
+        print(f"warning: snapshots are scheduled up to step {cfg.snapshots_until:,} but training has "
+              f"{total:,} steps; taking the {len(snap_steps)} that fall within it", file=progress_stream)
+    progress = Progress(total, upe, run.step, progress_stream)
+    work = kernel.workspace(corpus.K, cfg.hidden_size, tau)
+    kernel_state = (run.params.param_tuple(), run.params.memory_tuple(), run.h, work)
+
+    while True:
+        # snapshot: text from the current parameters, before the update that comes next
+        if run.step in snap_steps and not any(s["step"] == run.step for s in run.snapshots):
+            text = corpus.decode(synthesize(run.params.params(), run.h, book[run.e], cfg.snapshots_length,
+                                            snapshot_rng(cfg.synthesis_seed, run.step)))
+            run.snapshots.append({"step": run.step, "smooth_loss": run.smooth if run.step else None, "text": text})
+        if run.step >= total:
+            break
+
+        # kernel chunk: updates up to the next snapshot, checkpoint or progress line
+        stops = [total, run.step + CHUNK, *[s for s in snap_steps if s > run.step][:1]]
+        if checkpoint_path:
+            stops.append((run.step // checkpoint_every + 1) * checkpoint_every)
+        n = min(stops) - run.step
+        record = (run.losses[run.step:run.step + n], run.smooths[run.step:run.step + n])
+        done, e, smooth = kernel.run_updates(book, (cfg.eta, cfg.clip, tau), kernel_state,
+                                             (run.best_P, run.best_h, run.best), record,
+                                             (run.e, run.step, run.smooth), n)
+
+        # divergence: the kernel stopped before an update whose loss was not finite, or the smooth
+        # loss passed its limit (docs/algorithm.md section 3.9); nothing of this chunk is saved
+        if done < n:
+            bad = run.step + done + 1
+            raise _diverged(f"the loss is {run.losses[bad - 1]}", bad, upe, cfg, checkpoint_path)
+        limit = divergence_limit(float(run.losses[0]), tau, corpus.K)
+        over = np.flatnonzero(~(run.smooths[run.step:run.step + n] <= limit))
+        if over.size:
+            bad = run.step + int(over[0]) + 1
+            raise _diverged(f"the smooth loss {run.smooths[bad - 1]:,.1f} passed {limit:,.1f} (ten times the larger "
+                            f"of the first loss and seq_length x ln K)", bad, upe, cfg, checkpoint_path)
+        run.e, run.step, run.smooth = e, run.step + n, smooth
+
+        # checkpoint: on schedule, or at once when asked to stop; only of finite parameters, so the
+        # last one kept is always good
+        stopping = stop is not None and stop.is_set() and run.step < total
+        if checkpoint_path and run.step < total and (stopping or run.step % checkpoint_every == 0):
+            if not all(np.isfinite(a).all() for a in run.params.param_tuple()):
+                raise _diverged("the parameters are no longer finite", run.step, upe, cfg, checkpoint_path)
+            run.save(checkpoint_path, fp)
+        if stopping:
+            raise Terminated(
+                f"{getattr(stop, 'reason', 'SIGTERM')}: stopped at update step {run.step:,} of {total:,}; "
+                + (f"checkpoint written to {checkpoint_path}, the same command resumes from it"
+                   if checkpoint_path else "no --checkpoint was given, so a rerun starts over"))
+
+        # progress: a line on the log, or a bar on a terminal
+        progress(run.step, run.smooth, force=run.step % upe == 0 or run.step == total)
+
+    # the run's files
+    seconds = time.perf_counter() - t0
+    summary = _write_run(out_dir, run, corpus, cfg, upe, book)
+    write_json(out_dir / RunFiles.timing, {"seconds": seconds, "steps_per_second": total / seconds})
+    if checkpoint_path and Path(checkpoint_path).exists():
+        Path(checkpoint_path).unlink()
+    return {**summary, "seconds": seconds, "steps_per_second": total / seconds}
+
+
+def _write_run(out: Path, run: RunState, corpus: Corpus, cfg: TrainConfig, upe: int, book) -> dict:
+    """Losses, snapshots, the best and the final model, and the summary: numbers only (no times), so
+    the same settings and text give the same bytes."""
+    out.mkdir(parents=True, exist_ok=True)
+    best_step = int(run.best[1])
+    epoch_ends = [float(run.smooths[k * upe - 1]) for k in range(1, cfg.epochs + 1)]
+    summary = {
+        "seed": cfg.seed,
+        "steps": run.step,
+        "epochs": cfg.epochs,
+        "updates_per_epoch": upe,
+        "first_loss": float(run.losses[0]),
+        "end_epoch1_smooth_loss": epoch_ends[0],
+        "epoch_end_smooth_losses": epoch_ends,
+        "final_smooth_loss": float(run.smooths[-1]),
+        "best_smooth_loss": float(run.best[0]),
+        "best_step": best_step,
+        "hidden_size": cfg.hidden_size, "eta": cfg.eta, "sig": cfg.sig, "seq_length": cfg.seq_length, "clip": cfg.clip,
+        "synthesis_seed": cfg.synthesis_seed,
+        "corpus_sha256": corpus.sha256,
+        "characters": corpus.N,
+        "vocabulary": corpus.K,
+    }
+    save_npz(out / RunFiles.losses, loss=run.losses, smooth_loss=run.smooths)
+    write_text(out / RunFiles.snapshots, json.dumps(run.snapshots, indent=1, ensure_ascii=False) + "\n")
+    save_model(out / RunFiles.model_best, kernel.params_from_tuple(run.best_P), corpus.vocab, h=run.best_h,
+               x0=int(run.best[2]), step=best_step, smooth_loss=float(run.best[0]), seed=cfg.seed)
+    save_model(out / RunFiles.model_final, run.params.params(), corpus.vocab, h=run.h, x0=int(book[run.e]),
+               step=run.step, smooth_loss=float(run.smooths[-1]), seed=cfg.seed)
+    write_json(out / RunFiles.summary, summary)
+    return summary

@@ -1,0 +1,148 @@
+"""Figure 1 of the original report: smooth loss per update step (a), every 10,000th step (b), all seeds overlaid.
+
+Long curves are drawn through a min/max envelope per pixel-sized bin, so the epoch-start spikes
+survive while the PDF stays small. Every figure is written as PDF (for LaTeX) and PNG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ..files import atomic_write  # noqa: E402
+
+STYLE = {"font.size": 10, "axes.grid": True, "grid.alpha": 0.3, "savefig.dpi": 150,
+         "pdf.fonttype": 42, "svg.hashsalt": "rnn", "axes.spines.top": False,
+         "axes.spines.right": False}
+METADATA = {"pdf": {"CreationDate": None, "ModDate": None}, "png": {"Software": None}}
+
+
+def envelope(y: np.ndarray, bins: int = 3000):
+    """(x, y) that draw the same picture as y at `bins` horizontal pixels: each bin's min and max."""
+    n = len(y)
+    steps = np.arange(1, n + 1)
+    if n <= 2 * bins:
+        return steps, y
+    edges = np.linspace(0, n, bins + 1).astype(int)
+    lo = np.minimum.reduceat(y, edges[:-1])
+    hi = np.maximum.reduceat(y, edges[:-1])
+    x = np.repeat(steps[edges[:-1]], 2)
+    return x, np.column_stack([hi, lo]).ravel()
+
+
+def _save(fig, out_base: Path) -> list[Path]:
+    out_base.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for ext in ("pdf", "png"):
+        path = out_base.with_suffix("." + ext)
+        with atomic_write(path) as f:  # whole or not at all, like every result
+            fig.savefig(f, format=ext, bbox_inches="tight", metadata=METADATA[ext])
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+HALF_WIDTH = (4.0, 2.9)  # Figure 1's panels sit side by side: at half the page, fonts stay readable
+
+
+def per_step(smooth: np.ndarray, upe: int, seed: int, out_base: Path) -> list[Path]:
+    """Figure 1(a): smooth loss at every update step, epoch starts marked (the caption titles it)."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=HALF_WIDTH)
+        x, y = envelope(smooth)
+        ax.plot(x, y, lw=0.6, color="C0", label=f"seed {seed}")
+        epochs = len(smooth) // upe
+        for k in range(1, epochs):
+            ax.axvline(k * upe, color="0.6", lw=0.5, ls="--", alpha=0.7, label="epoch start" if k == 1 else None)
+        ax.set_xlabel("update step")
+        ax.set_ylabel("smooth loss")
+        ax.set_xlim(0, len(smooth))
+        ax.legend(loc="upper right", frameon=False)
+        return _save(fig, out_base)
+
+
+def every_nth(smooth: np.ndarray, every: int, seed: int, out_base: Path) -> list[Path]:
+    """Figure 1(b): smooth loss every `every`-th update step (the caption titles it)."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=HALF_WIDTH)
+        steps = np.arange(every, len(smooth) + 1, every)
+        ax.plot(steps, smooth[steps - 1], marker="o", ms=3, lw=1, color="C1", label=f"seed {seed}")
+        ax.set_xlabel("update step")
+        ax.set_ylabel("smooth loss")
+        ax.legend(loc="upper right", frameon=False)
+        return _save(fig, out_base)
+
+
+def all_seeds(smooths: dict[int, np.ndarray], upe: int, out_base: Path) -> list[Path]:
+    """Every seed's smooth loss, their mean and their min-max band."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+        stack = np.vstack(list(smooths.values()))
+        x, lo = envelope(stack.min(axis=0))
+        _, hi = envelope(stack.max(axis=0))
+        xm, mean = envelope(stack.mean(axis=0))
+        ax.fill_between(x, np.minimum(lo, hi), np.maximum(lo, hi), color="C0", alpha=0.25, lw=0,
+                        label="min-max over seeds")
+        ax.plot(xm, mean, color="C0", lw=0.6, label=f"mean of {len(smooths)} seeds")
+        for k in range(1, stack.shape[1] // upe):
+            ax.axvline(k * upe, color="0.6", lw=0.5, ls="--", alpha=0.7, label="epoch start" if k == 1 else None)
+        ax.set_xlabel("update step")
+        ax.set_ylabel("smooth loss")
+        ax.set_title("smooth loss of seeds " + ", ".join(str(s) for s in smooths) + ": mean and min-max band")
+        ax.set_xlim(0, stack.shape[1])
+        ax.legend(loc="upper right", frameon=False)
+        return _save(fig, out_base)
+
+
+def sweep_curves(curves: dict[str, list[np.ndarray]], out_base: Path) -> list[Path]:
+    """Smooth loss per update step of each point of a sweep: mean over seeds and a min-max band."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.6))
+        for i, (name, runs) in enumerate(curves.items()):
+            length = min(len(r) for r in runs)
+            stack = np.vstack([r[:length] for r in runs])
+            x, mean = envelope(stack.mean(axis=0))
+            _, lo = envelope(stack.min(axis=0))
+            _, hi = envelope(stack.max(axis=0))
+            ax.fill_between(x, np.minimum(lo, hi), np.maximum(lo, hi), color=f"C{i % 10}", alpha=0.15, lw=0)
+            ax.plot(x, mean, color=f"C{i % 10}", lw=0.7, label=name.replace("/", ", ").replace("~", " = "))
+        ax.set_xlabel("update step")
+        ax.set_ylabel("smooth loss")
+        ax.set_title("sweep: smooth loss per point (mean over seeds, band: min-max)")
+        ax.legend(loc="upper right", frameon=False, fontsize=7)
+        return _save(fig, out_base)
+
+
+def sweep_final(stats: list[dict], out_base: Path) -> list[Path]:
+    """Final smooth loss against each swept setting, one line per combination of the other settings."""
+    keys = list(stats[0]["point"])
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(keys), figsize=(3.4 * len(keys), 3.0), squeeze=False)
+        for ax, key in zip(axes[0], keys):
+            others = [k for k in keys if k != key]
+            groups: dict[tuple, list] = {}
+            for row in stats:
+                groups.setdefault(tuple(row["point"][k] for k in others), []).append(row)
+            for i, (rest, rows) in enumerate(groups.items()):
+                rows.sort(key=lambda r: r["point"][key])
+                x = [r["point"][key] for r in rows]
+                y = np.array([r["final_smooth_loss"]["mean"] for r in rows])
+                err = np.array([[r["final_smooth_loss"]["mean"] - r["final_smooth_loss"]["min"] for r in rows],
+                                [r["final_smooth_loss"]["max"] - r["final_smooth_loss"]["mean"] for r in rows]])
+                label = ", ".join(f"{k} = {v:g}" for k, v in zip(others, rest)) or "mean over seeds"
+                ax.errorbar(x, y, yerr=err, marker="o", ms=3, lw=1, capsize=2, color=f"C{i % 10}", label=label)
+            ax.set_xlabel(key)
+            ax.set_ylabel("final smooth loss")
+            if key in ("eta", "sig"):
+                ax.set_xscale("log")
+            values = sorted({row["point"][key] for row in stats})
+            ax.set_xticks(values, [f"{v:g}" for v in values])  # the swept values, not log-scale decades
+            ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+            ax.legend(frameon=False, fontsize=7)
+        fig.tight_layout()
+        return _save(fig, out_base)

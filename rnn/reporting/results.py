@@ -1,0 +1,165 @@
+"""Results across runs: metrics.csv, the seeds table, the snapshots and the best model's passage."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from . import latex
+from ..errors import UserError
+from ..files import atomic_write, read_arrays, read_json
+from ..core.model import load_model
+from ..outputs import RunFiles
+from ..core.sample import synthesize
+
+
+SUMMARY_NUMBERS = ("first_loss", "end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss", "eta", "sig",
+                   "clip")
+SUMMARY_COUNTS = ("seed", "steps", "epochs", "updates_per_epoch", "best_step", "hidden_size", "seq_length",
+                  "characters", "vocabulary")
+SAME_IN_EVERY_SEED = ("epochs", "hidden_size", "eta", "sig", "seq_length", "clip", "synthesis_seed", "corpus_sha256")
+
+
+def read_summary(run_dir) -> dict:
+    """A run's summary.json, checked: every field the reports use is there, of its kind and finite."""
+    path = Path(run_dir) / RunFiles.summary
+    s = read_json(path)
+    remedy = f"delete {run_dir} and run snakemake again to retrain it"
+    if not isinstance(s, dict):
+        raise UserError(f"{path}: not a summary (a JSON object); {remedy}")
+    for key in SUMMARY_NUMBERS + SUMMARY_COUNTS:
+        v = s.get(key)
+        kind_ok = isinstance(v, int) if key in SUMMARY_COUNTS else isinstance(v, (int, float))
+        if isinstance(v, bool) or not kind_ok or not np.isfinite(v):
+            raise UserError(f"{path}: `{key}` is missing or not a finite number; {remedy}")
+    ends = s.get("epoch_end_smooth_losses")
+    if not (isinstance(ends, list) and len(ends) == s["epochs"] and all(isinstance(x, (int, float)) for x in ends)):
+        raise UserError(f"{path}: `epoch_end_smooth_losses` does not hold one loss per epoch; {remedy}")
+    if not isinstance(s.get("corpus_sha256"), str) or s["steps"] != s["epochs"] * s["updates_per_epoch"]:
+        raise UserError(f"{path}: inconsistent counts or checksum; {remedy}")
+    return s
+
+
+def load_summaries(run_dirs) -> list[dict]:
+    """The checked summaries of runs that differ in their seed only: runs of another text or other
+    settings among them are mixed results, refused with the directory to retrain."""
+    summaries = [read_summary(d) for d in run_dirs]
+    for d, s in zip(run_dirs, summaries):
+        differ = [k for k in SAME_IN_EVERY_SEED if s.get(k) != summaries[0].get(k)]
+        if differ:
+            raise UserError(f"{d}: trained with another {'text' if 'corpus_sha256' in differ else 'setting'} "
+                            f"than {run_dirs[0]} ({', '.join(differ)} differ): mixed results; delete the stale "
+                            "run directory and run snakemake again")
+    return summaries
+
+
+def read_smooth_losses(run_dir, summary: dict) -> np.ndarray:
+    """The smooth loss of every update of a run, checked against its summary."""
+    path = Path(run_dir) / RunFiles.losses
+    smooth = read_arrays(path, ["smooth_loss"])["smooth_loss"]
+    if smooth.ndim != 1 or smooth.dtype.kind != "f" or len(smooth) != summary["steps"] or not np.isfinite(smooth).all():
+        raise UserError(f"{path}: smooth_loss does not hold {summary['steps']:,} finite losses; delete {run_dir} "
+                        "and run snakemake again to retrain it")
+    return smooth
+
+
+def write_metrics(summaries: list[dict], path) -> None:
+    """One row per seed with every scalar summary field: a plain-file experiment tracker."""
+    fields = [k for k, v in summaries[0].items() if not isinstance(v, (list, dict))]
+    with atomic_write(path, "w") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for s in summaries:
+            writer.writerow({k: repr(v) if isinstance(v, float) else v for k, v in s.items() if k in fields})
+
+
+def seed_statistics(summaries: list[dict], key: str) -> dict:
+    values = np.array([s[key] for s in summaries], dtype=float)
+    return {"mean": float(values.mean()), "min": float(values.min()), "max": float(values.max()),
+            "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0}
+
+
+def seeds_tex(summaries: list[dict], reference: dict | None = None) -> str:
+    """Smooth loss per seed at the end of epoch 1 and of training, with mean, min and max."""
+    rows = [[str(s["seed"]), latex.fixed(s["end_epoch1_smooth_loss"]), latex.fixed(s["final_smooth_loss"]),
+             latex.fixed(s["best_smooth_loss"]),
+             f"{s['best_step']:,} ({(s['best_step'] - 1) // s['updates_per_epoch'] + 1})"] for s in summaries]
+    rows.append(latex.MIDRULE)
+    keys = ("end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss")
+    stats = [seed_statistics(summaries, key) for key in keys]
+    for stat in ("mean", "min", "max"):
+        rows.append([stat] + [latex.fixed(s[stat]) for s in stats] + [""])
+    if reference:
+        ref = reference["smooth_loss"]
+        e1 = ref["end_of_epoch_1"]
+        rows.append(latex.MIDRULE)
+        rows.append([r"original report (mean)", latex.fixed(e1["mean"]), r"$\approx$" + latex.fixed(ref["after_10_epochs"], 0),
+                     latex.fixed(ref["best_model"]), ""])
+        rows.append([r"original report (min--max)", f"{e1['min']:.2f}--{e1['max']:.2f}", "", "", ""])
+    epochs = summaries[0]["epochs"]
+    header = ["Seed", "End of epoch 1", f"End of epoch {epochs}", "Best", "Best at step (epoch)"]
+    return latex.tabular(header, rows, "lrrrr")
+
+
+def snapshots_tex(snapshots: list[dict], width: int = 88) -> str:
+    """Each snapshot under a heading with its update step and smooth loss."""
+    parts = []
+    for snap in snapshots:
+        loss = "" if snap["smooth_loss"] is None else f", smooth loss {snap['smooth_loss']:.2f}"
+        when = "before the first update" if snap["step"] == 0 else f"after {snap['step']:,} update steps"
+        parts.append(rf"\medskip\noindent\textbf{{{when.capitalize()}{loss}.}}\par" + "\n" + latex.verbatim(snap["text"], width))
+    return "\n".join(parts)
+
+
+def best_model(run_dirs, vocab_of_corpus: str | None = None):
+    """(summary, params, vocab, h, x0, meta) of the best model over all runs (lowest best smooth loss);
+    with vocab_of_corpus, a model trained on another text is refused."""
+    summaries = load_summaries(run_dirs)
+    i = int(np.argmin([s["best_smooth_loss"] for s in summaries]))
+    path = Path(run_dirs[i]) / RunFiles.model_best
+    p, vocab, h, x0, meta = load_model(path)
+    if vocab_of_corpus is not None and vocab != vocab_of_corpus:
+        raise UserError(f"{path}: its vocabulary ({len(vocab)} characters) is not the corpus's "
+                        f"({len(vocab_of_corpus)}): the model was trained on another text; retrain it")
+    return summaries[i], p, vocab, h, x0, meta
+
+
+def best_passage(run_dirs, length: int, seed: int, vocab_of_corpus: str | None = None) -> dict:
+    """`length` characters from the best model over all runs."""
+    summary, p, vocab, h, x0, meta = best_model(run_dirs, vocab_of_corpus)
+    ids = synthesize(p, h, x0, length, np.random.default_rng(seed))
+    return {"seed": summary["seed"], "step": int(meta["step"]), "smooth_loss": float(meta["smooth_loss"]),
+            "synthesis_seed": seed, "length": length, "text": "".join(vocab[j] for j in ids)}
+
+
+def sampling_panel(run_dirs, temperatures, top_p: float, length: int, seed: int,
+                   vocab_of_corpus: str | None = None) -> dict:
+    """Short passages from the best model, from the same state and with the same draws, at each
+    temperature and with nucleus sampling: what the sampling settings do to the same model."""
+    summary, p, vocab, h, x0, meta = best_model(run_dirs, vocab_of_corpus)
+    samples = [{"temperature": t, "top_p": 1.0} for t in temperatures] + [{"temperature": 1.0, "top_p": top_p}]
+    for s in samples:
+        ids = synthesize(p, h, x0, length, np.random.default_rng(seed), s["temperature"], s["top_p"])
+        s["text"] = "".join(vocab[j] for j in ids)
+    return {"seed": summary["seed"], "step": int(meta["step"]), "synthesis_seed": seed, "length": length,
+            "samples": samples}
+
+
+def panel_tex(panel: dict, width: int = 88) -> str:
+    parts = [rf"\noindent Each sample has {panel['length']} characters from the best model (seed {panel['seed']}, "
+             rf"update step {panel['step']:,}), all starting from its state with synthesis seed {panel['synthesis_seed']}."]
+    for s in panel["samples"]:
+        how = (f"temperature {float(s['temperature'])!r}" if s["top_p"] == 1.0
+               else f"nucleus sampling, top-$p$ {s['top_p']:g}")
+        if s["temperature"] == 1.0 and s["top_p"] == 1.0:
+            how += " (plain sampling: the passage above begins so)"
+        parts.append(rf"\medskip\noindent\textbf{{{how.capitalize()}.}}\par" + "\n" + latex.verbatim(s["text"], width))
+    return "\n".join(parts)
+
+
+def passage_tex(passage: dict, width: int = 88) -> str:
+    head = (rf"\noindent From the best model (seed {passage['seed']}, update step {passage['step']:,}, "
+            rf"smooth loss {passage['smooth_loss']:.2f}); synthesis seed {passage['synthesis_seed']}:" + "\n\n")
+    return head + latex.verbatim(passage["text"], width)

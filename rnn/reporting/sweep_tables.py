@@ -1,0 +1,98 @@
+"""A sweep's tables, figures and report section, from the summaries of its runs (`pipeline.sweep` is the grid)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from .. import outputs
+from ..files import atomic_write, write_text
+from ..pipeline.sweep import point_path
+from ..settings import SWEEPABLE
+from . import latex
+from .results import read_smooth_losses, read_summary
+
+STATS = ("end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss")
+
+def load(run_list: list[dict]) -> list[dict]:
+    """Each run with its summary."""
+    return [{**r, "summary": read_summary(r["dir"])} for r in run_list]
+
+
+def write_metrics(loaded: list[dict], path) -> None:
+    """One row per point and seed: every training setting and every scalar summary number."""
+    setting_cols = list(SWEEPABLE)
+    numbers = [k for k, v in loaded[0]["summary"].items() if not isinstance(v, (list, dict)) and k not in setting_cols]
+    with atomic_write(path, "w") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["point", *setting_cols, *numbers])
+        for r in loaded:
+            s = r["summary"]
+            writer.writerow([point_path(r["point"]), *(s[k] for k in setting_cols),
+                             *(repr(s[k]) if isinstance(s[k], float) else s[k] for k in numbers)])
+
+
+def statistics(loaded: list[dict]) -> list[dict]:
+    """Per point: mean, min and max over seeds of each of STATS."""
+    out = []
+    for path in dict.fromkeys(point_path(r["point"]) for r in loaded):
+        group = [r for r in loaded if point_path(r["point"]) == path]
+        row = {"point": group[0]["point"], "seeds": len(group)}
+        for key in STATS:
+            values = [r["summary"][key] for r in group]
+            row[key] = {"mean": sum(values) / len(values), "min": min(values), "max": max(values)}
+        out.append(row)
+    return out
+
+
+def table_tex(stats: list[dict]) -> str:
+    """Per point: mean (min--max) of the three smooth losses; the point with the lowest mean final loss
+    is marked."""
+    best = min(range(len(stats)), key=lambda i: stats[i]["final_smooth_loss"]["mean"])
+    keys = list(stats[0]["point"])
+    header = [latex.escape(k) for k in keys] + ["End of epoch 1", "Final", "Best"]
+    rows = []
+    for i, row in enumerate(stats):
+        cells = [f"{row[key]['mean']:.2f} ({row[key]['min']:.2f}--{row[key]['max']:.2f})" for key in STATS]
+        if i == best:
+            cells = [rf"\textbf{{{c}}}" for c in cells]
+        rows.append([f"{row['point'][k]:g}" + (r"$^\star$" if i == best and j == 0 else "")
+                     for j, k in enumerate(keys)] + cells)
+    return latex.tabular(header, rows, "r" * len(keys) + "rrr")
+
+
+def section_tex(stats: list[dict] | None) -> str:
+    """The report's Sweep section; empty when no sweep ran."""
+    if not stats:
+        return "% no sweep in this run\n"
+    n_seeds = stats[0]["seeds"]
+    return "\n".join([
+        r"\section{Beyond the original: a hyperparameter sweep}",
+        rf"Every combination of the swept settings, each trained with the same {n_seeds} seeds; the "
+        r"other settings are the main run's. Smooth loss as mean over seeds (min--max); $\star$ and bold: the "
+        r"lowest mean final smooth loss.",
+        r"\begin{table}[htbp]", r"\centering", r"\small", rf"\input{{../{outputs.SWEEP_TABLE}}}",
+        r"\caption{Smooth loss per point of the sweep.}", r"\label{tab:sweep}", r"\end{table}",
+        r"\begin{figure}[htbp]", r"\centering",
+        *(rf"\includegraphics[width=0.9\textwidth]{{../{outputs.SWEEP_DIR}/{name}.pdf}}" + "\n"
+          for name in outputs.SweepFigures.all()),
+        r"\caption{Top: smooth loss per update step of each point (mean over seeds, band: min--max). "
+        r"Bottom: final smooth loss against each swept setting, one line per value of the others.}",
+        r"\label{fig:sweep}", r"\end{figure}", ""])
+
+
+def write_all(run_list: list[dict], section) -> None:
+    """metrics.csv, table.tex, the two figures (outputs.SWEEP_*) and the report section, from the runs
+    of a sweep."""
+    from . import figures
+
+    loaded = load(run_list)
+    write_metrics(loaded, outputs.SWEEP_METRICS)
+    stats = statistics(loaded)
+    write_text(outputs.SWEEP_TABLE, table_tex(stats))
+    curves = {}
+    for r in loaded:
+        curves.setdefault(point_path(r["point"]), []).append(read_smooth_losses(r["dir"], r["summary"]))
+    figures.sweep_curves(curves, Path(outputs.SWEEP_DIR) / outputs.SweepFigures.curves)
+    figures.sweep_final(stats, Path(outputs.SWEEP_DIR) / outputs.SweepFigures.final)
+    write_text(section, section_tex(stats))

@@ -1,0 +1,126 @@
+"""Model text with every LaTeX special character compiles and reads back from the PDF as written."""
+
+import re
+import subprocess
+import unicodedata
+
+
+from rnn.reporting import latex
+from rnn.reporting.report import build_pdf
+
+from ..conftest import ROOT
+
+SAMPLE = 'Specials: \\ { } % $ # & _ ^ ~ and \\end{document}\n`q` \'q\' "q" <a|b> -- --- z\n' \
+         "\ttabbed\n  two spaces   three\nNon-ASCII: ü é ß Æ ø • “curly” ‘single’ — – … °\n\n" \
+         + "x" * 200 + "\nend"
+
+
+# every character that is not written as itself, and what it becomes (written out by hand)
+ESCAPED = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "$": r"\$", "#": r"\#", "&": r"\&",
+    "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "'": r"\textquotesingle{}",
+    "`": r"\textasciigrave{}", '"': r"\textquotedbl{}", "<": r"\textless{}", ">": r"\textgreater{}",
+    "|": r"\textbar{}", "-": r"-{}",
+}
+
+
+def test_escape_replaces_each_special_character_exactly():
+    for ch, want in ESCAPED.items():
+        assert latex.escape(ch) == want, ch
+        assert latex.escape(f"a{ch}b") == f"a{want}b", ch
+    assert latex.escape("".join(ESCAPED)) == "".join(ESCAPED.values())
+    plain = "azAZ09!()*+,./:;=?@[] ¡éüßÆøÿ•–—…€"  # printed as themselves (¡ and ÿ: the ends of Latin-1)
+    assert latex.escape(plain) == plain
+    assert latex.escape("a\tb") == "a    b"  # a tab is four spaces
+    # no 8-bit font has these: their code point, in gray
+    for ch, code in (("中", "4E2D"), ("\x07", "0007"), ("\xad", "00AD"), ("\n", "000A"), ("\x7f", "007F"),
+                     ("\xa0", "00A0"), ("Ā", "0100")):
+        assert latex.escape(ch) == r"\textcolor{gray}{[U+%s]}" % code, repr(ch)
+
+
+def test_verbatim_keeps_every_space_tab_and_line_exactly():
+    assert latex.verbatim("a  b\t c\n\n   \n\t") == "\n".join([
+        r"\begin{modeltext}",
+        r"\mbox{}a~~b~~~~~c\\",  # two spaces; a tab (four) and a space
+        r"\mbox{}\\",  # an empty line
+        r"\mbox{}~~~\\",  # three spaces alone
+        r"\mbox{}~~~~\\",  # a tab alone
+        r"\end{modeltext}",
+    ]) + "\n"
+    assert latex.verbatim("") == "\\begin{modeltext}\n\\mbox{}\\\\\n\\end{modeltext}\n"
+
+
+def test_verbatim_escapes_and_wraps_long_lines_with_a_mark():
+    mark = r"\textcolor{gray}{\textbackslash{}}"
+    assert latex.verbatim("ab_de f^\\", width=3) == "\n".join([
+        r"\begin{modeltext}",
+        r"\mbox{}ab\_" + mark + r"\\",
+        r"\mbox{}de~" + mark + r"\\",
+        r"\mbox{}f\textasciicircum{}\textbackslash{}\\",
+        r"\end{modeltext}",
+    ]) + "\n"
+    assert latex.verbatim("\tx", width=2).count(mark) == 2  # the tab counts as four columns
+    assert latex.verbatim("x" * 88) == "\\begin{modeltext}\n\\mbox{}" + "x" * 88 + "\\\\\n\\end{modeltext}\n"
+    assert latex.verbatim("x" * 89).count(mark) == 1  # 88 columns by default
+    assert latex.verbatim("中") == "\\begin{modeltext}\n\\mbox{}\\textcolor{gray}{[U+4E2D]}\\\\\n\\end{modeltext}\n"
+
+
+def test_numbers():
+    assert latex.sci(3.53e-07) == r"\ensuremath{3.53\times10^{-7}}"
+    assert latex.sci(1e-4) == r"\ensuremath{10^{-4}}" and latex.sci(9.999e-5) == r"\ensuremath{10^{-4}}"
+    assert latex.sci(-2.5e3) == r"\ensuremath{-2.50\times10^{3}}"
+    assert latex.sci(3.53e-07, digits=1) == r"\ensuremath{3.5\times10^{-7}}"
+    assert latex.sci(0.0) == r"\ensuremath{0}" and latex.sci(None) == "--" and latex.sci(float("nan")) == "--"
+    assert latex.fixed(49.2371) == "49.24" and latex.fixed(3.14159, 3) == "3.142" and latex.fixed(None) == "--"
+
+
+def test_tabular_and_table1_exactly():
+    rows = [["1", "2"], latex.MIDRULE, ["3", "4"]]
+    body = "\\begin{tabular}{lr}\n\\toprule\nA & B \\\\\n\\midrule\n1 & 2 \\\\\n\\midrule\n3 & 4 \\\\\n" \
+           "\\bottomrule\n\\end{tabular}\n"
+    assert latex.tabular(["A", "B"], rows, "lr") == body
+    assert latex.tabular(["A", "B"], rows, "lr", caption="Cap", label="tab:x") == (
+        "\\begin{table}[htbp]\n\\centering\n" + body + "\\caption{Cap}\n\\label{tab:x}\n\\end{table}\n")
+    assert latex.tabular(["A", "B"], rows, "lr", caption="Cap") == (
+        "\\begin{table}[htbp]\n\\centering\n" + body + "\\caption{Cap}\n\n\\end{table}\n")
+    result = {"by_m": {"5": {"V": {"finite_difference": 1.234e-7, "complex_step": 4.5e-16},
+                             "W": {"finite_difference": 2e-6, "complex_step": 0.0}},
+                       "100": {"V": {"finite_difference": 3e-5, "complex_step": 1e-15},
+                               "W": {"finite_difference": 1e-2, "complex_step": 2e-12}}}}
+    assert latex.table1(result) == "\n".join([
+        r"\begin{tabular}{lrrrr}", r"\toprule",
+        r"Parameter & $m = 5$: FD & $m = 5$: CS & $m = 100$: FD & $m = 100$: CS \\", r"\midrule",
+        r"V & \ensuremath{1.23\times10^{-7}} & \ensuremath{4.50\times10^{-16}} & \ensuremath{3.00\times10^{-5}} & "
+        r"\ensuremath{10^{-15}} \\",
+        r"W & \ensuremath{2.00\times10^{-6}} & \ensuremath{0} & \ensuremath{10^{-2}} & \ensuremath{2.00\times10^{-12}} \\",
+        r"\bottomrule", r"\end{tabular}"]) + "\n"
+    with_original = latex.table1(result, {"V": 3.53e-7})
+    assert r"Parameter & Original (FD) & $m = 5$: FD" in with_original
+    assert r"\begin{tabular}{lrrrrr}" in with_original
+    assert r"V & \ensuremath{3.53\times10^{-7}} & \ensuremath{1.23\times10^{-7}} & " in with_original
+    assert r"W & -- & \ensuremath{2.00\times10^{-6}} & " in with_original
+    other = {"by_m": {"3": {"b": {"my_method": 1e-3}}}}
+    assert r"Parameter & $m = 3$: my\_method \\" in latex.table1(other)
+
+
+def test_special_characters_round_trip_through_the_pdf(tex, tmp_path):
+    preamble = (ROOT / "report" / "report.tex").read_text().split(r"\input{../results/tex/macros.tex}")[0]
+    doc = preamble + "\\pagestyle{empty}\\begin{document}\n" + latex.verbatim(SAMPLE, width=60) + "\\end{document}\n"
+    (tmp_path / "t.tex").write_text(doc)
+    build_pdf(tmp_path / "t.tex", tmp_path / "t.pdf", tmp_path / "build")
+    text = subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    # wrapped lines end in a backslash mark; whitespace layout is the PDF reader's, and it spells
+    # the ellipsis glyph as three dots (NFKC)
+    squash = lambda s: re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))  # noqa: E731
+    got = squash(text).replace("\\", "")
+    assert squash(SAMPLE).replace("\\", "") == got
+    assert "\\end{document}" in text and "ü" in text and "•" in text
+
+
+def test_two_builds_give_identical_pdfs(tex, tmp_path):
+    preamble = (ROOT / "report" / "report.tex").read_text().split(r"\input{../results/tex/macros.tex}")[0]
+    (tmp_path / "t.tex").write_text(preamble + "\\begin{document}\nHello $x^2$.\n\\end{document}\n")
+    build_pdf(tmp_path / "t.tex", tmp_path / "a.pdf", tmp_path / "b1")
+    build_pdf(tmp_path / "t.tex", tmp_path / "b.pdf", tmp_path / "b2")
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()

@@ -1,0 +1,88 @@
+"""SIGTERM (SLURM's time limit, preemption, scancel): training writes its checkpoint at once and
+exits 143, so at most the current kernel chunk is computed again."""
+
+import re
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from rnn.core import checkpoint
+from rnn.errors import Terminated
+from rnn.core.train import TrainConfig, fingerprint, train
+
+from ..conftest import run_files
+
+def _cfg(**kw):
+    base = dict(seed=3, hidden_size=16, epochs=3, snapshots_every=500, snapshots_until=1500, snapshots_length=30)
+    return TrainConfig(**{**base, **kw})
+
+
+def test_stop_writes_the_checkpoint_after_the_current_chunk_and_the_rerun_ends_identical(tmp_path, small_corpus):
+    cfg = _cfg()
+    train(small_corpus, cfg, tmp_path / "straight", progress_stream=open("/dev/null", "w"))
+    ck = tmp_path / "ck.npz"
+    stop = threading.Event()
+    stop.set()  # as if SIGTERM came during the first chunk
+    with pytest.raises(Terminated, match="stopped at update step 500 of .*checkpoint written to"):
+        # no periodic checkpoint: the one resumed from is written on stop
+        train(small_corpus, cfg, tmp_path / "resumed", checkpoint_path=ck, checkpoint_every=10**9,
+              progress_stream=open("/dev/null", "w"), stop=stop)
+    assert not (tmp_path / "resumed").exists()
+    _, scalars, _ = checkpoint.load(ck, fingerprint(cfg, small_corpus))
+    assert scalars["step"] == 500  # the first chunk ends at the first snapshot after step 0
+    train(small_corpus, cfg, tmp_path / "resumed", checkpoint_path=ck, checkpoint_every=10**9,
+          progress_stream=open("/dev/null", "w"))
+    assert run_files(tmp_path / "resumed") == run_files(tmp_path / "straight")
+    assert not ck.exists()
+
+
+def _start(*args):
+    return subprocess.Popen([sys.executable, "-m", "rnn", "train", *map(str, args)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _sigterm_after_first_progress_line(proc):
+    """SIGTERM once training is under way (its first progress line); the rest of stderr."""
+    first = proc.stderr.readline()
+    assert first.startswith("step "), first
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    return proc.wait(timeout=30), rest
+
+
+@pytest.mark.slow
+def test_sigterm_writes_a_checkpoint_and_exits_143_and_the_rerun_resumes(tmp_path, small_corpus):
+    corpus = tmp_path / "c.npz"
+    small_corpus.save(corpus)
+    args = ["--corpus", corpus, "--seed", 2, "--hidden-size", 32, "--epochs", 150, "--snapshots-every", 5000,
+            "--snapshots-until", 20000, "--snapshots-length", 40]
+    proc = _start(*args, "--out-dir", tmp_path / "straight")
+    assert proc.wait(timeout=300) == 0, proc.stderr.read()
+    ck = tmp_path / "ck.npz"
+    resumed = ["--out-dir", tmp_path / "resumed", "--checkpoint", ck, "--checkpoint-every", 10**9]
+    status, err = _sigterm_after_first_progress_line(_start(*args, *resumed))
+    assert status == 143, err
+    last = err.strip().splitlines()[-1]  # one line, after any progress lines
+    m = re.fullmatch(rf"SIGTERM: stopped at update step ([\d,]+) of ([\d,]+); checkpoint written to "
+                     rf"{re.escape(str(ck))}, the same command resumes from it", last)
+    assert m, err
+    step, total = (int(g.replace(",", "")) for g in m.groups())
+    assert 0 < step < total and ck.exists()  # no periodic checkpoint: this one was written on SIGTERM
+    proc = _start(*args, *resumed)
+    err = proc.stderr.read()
+    assert proc.wait(timeout=300) == 0, err
+    assert f"resuming from {ck} at step {step}" in err
+    assert run_files(tmp_path / "resumed") == run_files(tmp_path / "straight")
+
+
+def test_sigterm_without_a_checkpoint_says_the_run_starts_over(tmp_path, small_corpus):
+    corpus = tmp_path / "c.npz"
+    small_corpus.save(corpus)
+    proc = _start("--corpus", corpus, "--hidden-size", 16, "--epochs", 2000, "--out-dir", tmp_path / "o")
+    status, err = _sigterm_after_first_progress_line(proc)
+    assert status == 143
+    assert err.strip().endswith("no --checkpoint was given, so a rerun starts over"), err
+    assert not (tmp_path / "o").exists()
