@@ -4,18 +4,25 @@ tested equal to `model.update` (1e-12 per step, and over whole short trajectorie
 Every number it makes is fixed by this code alone, the same bits on any CPU (docs/algorithm.md
 section 6): the products are `products.py`'s fixed-order loops, never BLAS; exp, tanh and log are
 the branch-free polynomials below, never libm's; no fast-math. Where the time goes (K = 80, m = 100,
-seq_length 25: about 125 us per step on one 2.6 GHz Zen 4 core, against 115 us for the BLAS kernel
-it replaced): the 49 sequential matrix-vector products W h and W^T da about 40 us (W, 80 KB,
-streams from L2 each time, as it did for BLAS gemv); the four block products O = H V^T, dO V, dV,
-dW about 33 us in 8 x 8 register tiles; AdaGrad about 19 us (a square root and a division per
-parameter); tanh, exp, softmax and the rest the remainder. Also:
+seq_length 25, on one core of a 2-vCPU AMD EPYC Zen 3 (AVX2) shared with other jobs, from
+tools/kernel_parts.py: 10th percentiles of alternating rounds, medians under load about 1.5x more):
+about 167 us per step, 1.03-1.1x as fast as the BLAS kernel it replaced (tools/compare_kernel.py);
+the 49 sequential matrix-vector products W h and W^T da about 45 us (W, 80 KB, streams from L2 each
+time, as it did for BLAS gemv); the four block products O = H V^T, dO V, dV, dW about 56 us in
+5 x 8 register tiles (about 64 % of the core's peak without FMA); clip + AdaGrad about 27 us (a
+square root and a division per parameter); tanh and exp about 21 us (vectorised, but each a long
+chain of dependent operations); softmax sums, copies and the rest about 18 us. The floor, the
+1.34 million multiply-adds at the measured peak (`python -m rnn bench`), is about 56 us. Also:
 - U is kept transposed (UT: one contiguous row per character), so x_t selects a row; W and V have
   transposed copies (WT, VT) for the forward products, written by AdaGrad as it updates each row;
 - the matrix-vector products alternate their strip order from one step to the next (the same sums),
-  so the part of W read last is still in L1 when the next product starts;
-- clipping and AdaGrad are one fused pass (error_model='numpy' lets it vectorise) and skip the
-  rows of UT for characters absent from the sequence: their gradient is exactly zero, and so is
-  their AdaGrad update;
+  so the part of W read last may still be in L1 when the next product starts;
+- clipping and AdaGrad are one pass in LLVM IR on vectors (numba left the square root and the
+  division scalar), and skip the rows of UT for characters absent from the sequence: their gradient
+  is exactly zero, and so is their AdaGrad update;
+- the products and AdaGrad are emitted into the numba functions that use them (intrinsics, not
+  numba functions compiled and inlined for each signature): a cold compile of the kernel took about
+  11 s of CPU here, against 68 s before (rnn/core/jitcache.py caches it once per machine);
 - a whole chunk of updates (up to the next snapshot, checkpoint or progress line) runs per call.
 """
 
