@@ -611,8 +611,9 @@ def _chunk_runner(cell: str, K: int, m: int, tau: int, seed: int, chunk: int):
 def bench_cells(cells_=cells.CELLS, K: int = 80, m: int = 100, tau: int = 25, rounds: int = 15,
                 chunk: int = 200, seed: int = 0) -> dict:
     """{cell: {"us": median microseconds per update step, "first_call_seconds": compile or cache load
-    and the first chunk}}: the cells' chunks run in turn, round after round, in this one process, so
-    that a machine shared with other work slows each cell alike."""
+    and the first chunk, "ratio_to_rnn": the median over rounds of its time / the RNN's}}: the cells'
+    chunks run in turn, round after round, in this one process, so that a machine shared with other
+    work slows each cell alike (the ratio only when "rnn" is among the cells)."""
     runners, result = {}, {}
     for cell in cells_:
         t = time.perf_counter()
@@ -627,6 +628,8 @@ def bench_cells(cells_=cells.CELLS, K: int = 80, m: int = 100, tau: int = 25, ro
             times[cell].append((time.perf_counter() - t) / chunk * 1e6)
     for cell in cells_:
         result[cell]["us"] = float(np.median(times[cell]))
+        if "rnn" in cells_:
+            result[cell]["ratio_to_rnn"] = float(np.median(np.array(times[cell]) / np.array(times["rnn"])))
     return result
 
 
