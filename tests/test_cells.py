@@ -5,7 +5,7 @@ multi-epoch trajectories, chunked runs, gradients, the loss over a text, synthes
 import numpy as np
 import pytest
 
-from rnn import cell_gradcheck, cell_kernels as ck, cells, gradcheck, kernel, model, sample
+from rnn import cell_bench, cell_gradcheck, cell_kernels as ck, cells, gradcheck, kernel, model, sample
 from rnn.corpus import Corpus
 
 from .reference import assert_same_trajectory, easy_then_hard, reference_run, rel
@@ -70,8 +70,8 @@ def test_init_draws_u_w_v_in_order_with_the_forget_bias():
         if cell == "lstm":
             want_b[m:2 * m] = 1.0  # the forget block, second of i, f, g, o
         assert np.array_equal(p.b, want_b), cell
-    rnn = cells.init_params("rnn", K, m, sig, seed)
-    assert all(np.array_equal(a, b) for a, b in zip(rnn.arrays().values(), model.init_params(K, m, sig, seed).arrays().values()))
+    rnn, old = cells.init_params("rnn", K, m, sig, seed), model.init_params(K, m, sig, seed)
+    assert all(np.array_equal(getattr(rnn, name), getattr(old, name)) for name in model.PARAM_NAMES)
     with pytest.raises(ValueError, match="unknown cell 'tree'"):
         cells.init_params("tree", K, m, sig, seed)
 
@@ -455,10 +455,10 @@ def test_step_logits_is_one_reference_step(rng, cell):
 
 def test_bench_cells_gives_microseconds_per_step():
     """Figures, not speed: every cell's median time per step, its compile time, its ratio to the RNN."""
-    result = ck.bench_cells(K=20, m=8, tau=5, rounds=3, chunk=20)
+    result = cell_bench.bench_cells(K=20, m=8, tau=5, rounds=3, chunk=20)
     assert list(result) == list(cells.CELLS)
     for cell, r in result.items():
         assert np.isfinite(r["us"]) and r["us"] > 0 and r["first_call_seconds"] > 0, cell
         assert np.isfinite(r["ratio_to_rnn"]) and r["ratio_to_rnn"] > 0, cell
     assert result["rnn"]["ratio_to_rnn"] == 1.0
-    assert ck.bench_cell("gru", K=20, m=8, tau=5, rounds=3, chunk=20) > 0
+    assert cell_bench.bench_cell("gru", K=20, m=8, tau=5, rounds=3, chunk=20) > 0
