@@ -16,6 +16,7 @@ from .errors import Terminated, UserError
 
 from .files import write_json as _json
 from .files import write_text as _write
+from . import outputs
 from .outputs import Figures, RunFiles
 from .settings import add_flags
 
@@ -32,7 +33,7 @@ def _reference(path) -> dict | None:
 
 
 def cmd_prepare(a):
-    from . import corpus
+    from .core import corpus
 
     c = corpus.load(a.book, a.seq_length)
     c.save(a.out)
@@ -41,42 +42,39 @@ def cmd_prepare(a):
 
 
 def cmd_gradcheck(a):
-    from . import gradcheck, latex
-    from .corpus import Corpus
+    from .core import gradcheck
+    from .core.corpus import Corpus
+    from .reporting import latex
 
     c = Corpus.load(a.corpus)
-    if c.N < a.seq_length + 1:
-        raise UserError(f"{a.corpus}: {c.N} characters, gradient check needs seq_length + 1 = {a.seq_length + 1}")
-    methods = a.methods
-    bad = [m for m in methods if m not in gradcheck.METHODS]
-    if bad or not methods:
-        raise UserError(f"--methods: unknown {bad}; choose from {', '.join(gradcheck.METHODS)}")
-    by_m = {str(m): gradcheck.check(c.ids, c.K, m, a.sig, a.seq_length, a.seed, methods, a.h, a.eps)
-            for m in a.sizes}
-    result = {"by_m": by_m,
-              "settings": {"hidden_sizes": a.sizes, "sig": a.sig, "seq_length": a.seq_length, "seed": a.seed, "h": a.h,
-                           "eps": a.eps, "methods": methods, "h0": "zeros",
-                           "sequence": "first seq_length characters; targets shifted by one",
-                           "complex_step": "forward-mode dual numbers: Im L(theta + ih)/h in the limit h -> 0"}}
+    result = gradcheck.run(c.ids, c.K, sizes=a.gradcheck_hidden_sizes, sig=a.gradcheck_sig, seq_length=a.seq_length,
+                           seed=a.gradcheck_seed, methods=a.gradcheck_methods, h=a.gradcheck_h, eps=a.gradcheck_eps)
     _json(a.out, result)
     ref = _reference(a.reference)
     _write(a.table, latex.table1(result, ref["gradient_check"]["max_relative_error"] if ref else None))
-    for m, table in by_m.items():
+    for m, table in result["by_m"].items():
         for name, errs in table.items():
             print(f"m = {m}", name, "  ".join(f"{method} {v:.2e}" for method, v in errs.items()))
 
 
 def cmd_train(a):
+    from contextlib import nullcontext
     from dataclasses import fields
 
-    from .corpus import Corpus
-    from .train import TrainConfig, stop_on_sigterm, train
+    from .core.corpus import Corpus
+    from .core.train import TrainConfig, train
+    from .pipeline import code, guard, resources
 
     c = Corpus.load(a.corpus)
     cfg = TrainConfig(**{f.name: getattr(a, f.name) for f in fields(TrainConfig)})
-    with stop_on_sigterm() as stop:  # SLURM's time limit or preemption: checkpoint, exit 143
-        s = train(c, cfg, a.out_dir, checkpoint_path=a.checkpoint, checkpoint_every=a.checkpoint_every,
-                  stop=stop)
+    steps = resources.job_steps({"epochs": cfg.epochs, "seq_length": cfg.seq_length}, c.N)
+    resources.check_training(c.K, cfg.hidden_size, steps, c.N)
+    # one trainer per run directory; SLURM's time limit, preemption (SIGTERM) or a Snakemake that is
+    # gone (--exit-with-parent): checkpoint, exit 143
+    with guard.exclusive(a.out_dir), guard.stop_on_sigterm() as stop:
+        with guard.stop_when_parent_exits(stop) if a.exit_with_parent else nullcontext():
+            s = train(c, cfg, a.out_dir, checkpoint_path=a.checkpoint, checkpoint_every=a.checkpoint_every,
+                      stop=stop, code_sha256=code.fingerprint("train"))
     print(f"seed {s['seed']}: {s['steps']:,} steps in {s['seconds']:.1f} s ({s['steps_per_second']:,.0f}/s); "
           f"smooth loss end of epoch 1 {s['end_epoch1_smooth_loss']:.2f}, final {s['final_smooth_loss']:.2f}, "
           f"best {s['best_smooth_loss']:.2f} at step {s['best_step']:,}")
@@ -85,11 +83,13 @@ def cmd_train(a):
 def cmd_synthesize(a):
     import numpy as np
 
-    from .model import load_model
-    from .sample import synthesize
+    from .core.model import load_model
+    from .core.sample import synthesize
 
     p, vocab, h, x0, _ = load_model(a.model)
     if a.start_char is not None:
+        if len(a.start_char) != 1:
+            raise UserError(f"--start-char must be one character (got {a.start_char!r}, {len(a.start_char)})")
         if a.start_char not in vocab:
             raise UserError(f"--start-char {a.start_char!r} is not in the model's vocabulary")
         x0, h = vocab.index(a.start_char), np.zeros_like(h)
@@ -102,7 +102,7 @@ def cmd_synthesize(a):
 
 
 def cmd_bench(a):
-    from . import bench
+    from .reporting import bench
 
     result = bench.run(steps=a.steps)
     print(json.dumps(result, indent=2) if a.json else bench.report(result))
@@ -111,7 +111,7 @@ def cmd_bench(a):
 
 
 def cmd_metrics(a):
-    from . import results
+    from .reporting import results
 
     summaries = results.load_summaries(a.runs)
     results.write_metrics(summaries, a.csv)
@@ -119,79 +119,73 @@ def cmd_metrics(a):
 
 
 def cmd_figures(a):
-    import numpy as np
 
-    from . import figures
-    from .results import load_summaries
+    from .reporting import figures
+    from .reporting.results import load_summaries, read_smooth_losses
 
-    runs = {s["seed"]: d for s, d in zip(load_summaries(a.runs), a.runs)}
+    summaries = load_summaries(a.runs)
+    runs = {s["seed"]: (d, s) for s, d in zip(summaries, a.runs)}
     if a.show_seed not in runs:
         raise UserError(f"`show_seed` {a.show_seed} is not one of the trained seeds {sorted(runs)}")
-    smooths = {seed: np.load(Path(d) / RunFiles.losses)["smooth_loss"] for seed, d in runs.items()}
-    upe = load_summaries([runs[a.show_seed]])[0]["updates_per_epoch"]
+    smooths = {seed: read_smooth_losses(d, s) for seed, (d, s) in runs.items()}
+    upe = runs[a.show_seed][1]["updates_per_epoch"]
     out = Path(a.out_dir)
     figures.per_step(smooths[a.show_seed], upe, a.show_seed, out / Figures.per_step)
-    figures.every_nth(smooths[a.show_seed], a.every, a.show_seed, out / Figures.every)
+    figures.every_nth(smooths[a.show_seed], a.snapshots_every, a.show_seed, out / Figures.every)
     figures.all_seeds(smooths, upe, out / Figures.all_seeds)
 
 
 def cmd_snapshots(a):
-    from .results import snapshots_tex
+    from .files import read_json
+    from .reporting.results import snapshots_tex
 
-    snaps = json.loads((Path(a.run) / RunFiles.snapshots).read_text())
+    path = Path(a.run) / RunFiles.snapshots
+    snaps = read_json(path)
+    if not (isinstance(snaps, list) and all(isinstance(x, dict) and isinstance(x.get("step"), int)
+                                            and isinstance(x.get("text"), str) for x in snaps)):
+        raise UserError(f"{path}: not a list of snapshots; delete {a.run} and run snakemake again to retrain it")
     _write(a.out, snapshots_tex(snaps))
 
 
 def cmd_passage(a):
-    from .corpus import Corpus
-    from .results import best_passage, passage_tex
+    from .core.corpus import Corpus
+    from .reporting.results import best_passage, passage_tex
 
     vocab = Corpus.load(a.corpus).vocab if a.corpus else None
-    passage = best_passage(a.runs, a.length, a.seed, vocab)
+    passage = best_passage(a.runs, a.passage_length, a.synthesis_seed, vocab)
     _write(a.txt, passage["text"])
     _json(a.json, passage)
     _write(a.tex, passage_tex(passage))
 
 
 def cmd_panel(a):
-    from .corpus import Corpus
-    from .results import panel_tex, sampling_panel
+    from .core.corpus import Corpus
+    from .reporting.results import panel_tex, sampling_panel
 
     vocab = Corpus.load(a.corpus).vocab if a.corpus else None
-    panel = sampling_panel(a.runs, a.temperatures, a.top_p, a.length, a.seed, vocab)
+    panel = sampling_panel(a.runs, a.panel_temperatures, a.panel_top_p, a.panel_length, a.synthesis_seed, vocab)
     _json(a.json, panel)
     _write(a.tex, panel_tex(panel))
 
 
 def cmd_sweep(a):
-    from . import sweep
+    from .reporting import sweep_tables
 
     runs = json.loads(a.runs)
     if runs:
-        sweep.write_all(runs, a.out_dir, a.section)
+        sweep_tables.write_all(runs, a.section)
     else:
-        _write(a.section, sweep.section_tex(None, []))
+        _write(a.section, sweep_tables.section_tex(None))
 
 
 def cmd_provenance(a):
-    from . import provenance
-    from .results import load_summaries
+    from .reporting import provenance
 
-    config = json.loads(a.config)
-    facts = json.loads(Path(a.corpus_facts).read_text())
-    runs = {s["seed"]: json.loads((Path(d) / RunFiles.timing).read_text())
-            for s, d in zip(load_summaries(a.runs), a.runs)}
-    bench = {}
-    for path in map(Path, a.benchmarks):
-        lines = path.read_text().splitlines()
-        if len(lines) > 1:  # Snakemake's benchmark file: a header, then seconds first
-            stage = path.stem if path.parent.name == "benchmarks" else f"{path.parent.name}/{path.stem}"
-            bench[stage] = float(lines[1].split("\t")[0])
-    _json(a.out, provenance.record(config=config, corpus=facts, runs=runs, stage_seconds=bench))
+    _json(a.out, provenance.from_files(json.loads(a.config), a.corpus_facts, a.runs, a.benchmarks))
 
 
 def cmd_checksums(a):
-    from .provenance import checksums
+    from .reporting.provenance import checksums
 
     _write(a.out, checksums(a.files))
 
@@ -210,20 +204,49 @@ def cmd_settings(a):
 
 
 def cmd_report(a):
-    from . import report
+    from .reporting import report
 
-    report.write_fragments(a.results, a.out_dir, _reference(a.reference))
+    report.write_fragments(_reference(a.reference))
 
 
 def cmd_pdf(a):
-    from . import report
+    from .reporting import report
 
     report.build_pdf(a.tex, a.out, a.build_dir)
 
 
+def _count(text: str) -> int:
+    """An integer >= 0 (a length, a seed)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
+    return value
+
+
+def _positive(text: str) -> float:
+    """A finite number > 0 (a temperature)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be > 0 and finite (got {text})")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag ends with one line (and exit status 2), not a usage dump."""
+
+    def error(self, message):
+        self.exit(2, f"error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m rnn", description=__doc__.splitlines()[0])
-    sub = ap.add_subparsers(dest="command", required=True)
+    ap = _Parser(prog="python -m rnn", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def command(name, fn, help_):
         p = sub.add_parser(name, help=help_, description=help_)
@@ -249,12 +272,15 @@ def parser() -> argparse.ArgumentParser:
     add_flags(p, "train")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--checkpoint", help="checkpoint file: resumed from if present, removed at the end")
+    p.add_argument("--exit-with-parent", action="store_true",
+                   help="stop (checkpoint, exit 143) when the parent process is gone: the workflow sets it, so "
+                        "that a killed Snakemake leaves no trainer running")
 
     p = command("synthesize", cmd_synthesize, "sample text from a saved model")
     p.add_argument("--model", required=True)
-    p.add_argument("--length", type=int, default=1000)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--length", type=_count, default=1000, help="characters to sample (>= 0)")
+    p.add_argument("--seed", type=_count, default=0, help="the sampling generator's seed (>= 0)")
+    p.add_argument("--temperature", type=_positive, default=1.0, help="> 0: near 0 the most likely character")
     p.add_argument("--top-p", type=float, default=1.0)
     p.add_argument("--start-char", help="start from this character and h0 = 0 instead of the saved state")
     p.add_argument("--out", help="text file (default: stdout)")
@@ -298,8 +324,8 @@ def parser() -> argparse.ArgumentParser:
 
     p = command("sweep", cmd_sweep, "a sweep's metrics.csv, table, figures and report section from its runs")
     p.add_argument("--runs", required=True, help="JSON: [{point, seed, dir}, ...] (empty: no sweep)")
-    p.add_argument("--out-dir", required=True)
-    p.add_argument("--section", required=True, help="the report's Sweep section (.tex)")
+    p.add_argument("--section", required=True, help="the report's Sweep section (.tex); the other files go to "
+                   f"{outputs.SWEEP_DIR}")
 
     p = command("provenance", cmd_provenance, "record config, corpus, versions, commit, machine, times")
     p.add_argument("--config", required=True, help="the configuration as JSON")
@@ -316,15 +342,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--write", action="store_true", help="rewrite them from rnn/settings.py")
     p.add_argument("--root", default=".", help="the repository's directory")
 
-    p = command("report", cmd_report, "the report's generated fragments from results/")
-    p.add_argument("--results", default="results")
+    p = command("report", cmd_report, f"the report's generated fragments (in {outputs.TEX_DIR}) from the results")
     p.add_argument("--reference")
-    p.add_argument("--out-dir", required=True)
 
     p = command("pdf", cmd_pdf, "compile the report with latexmk (reproducible bytes)")
-    p.add_argument("--tex", default="report/report.tex")
-    p.add_argument("--out", default="report/report.pdf")
-    p.add_argument("--build-dir", default="report/build")
+    p.add_argument("--tex", default=outputs.REPORT_TEX)
+    p.add_argument("--out", default=outputs.REPORT_PDF)
+    p.add_argument("--build-dir", default=outputs.REPORT_BUILD)
     return ap
 
 
@@ -336,7 +360,7 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Terminated as exc:
-        print(f"SIGTERM: {exc}", file=sys.stderr)
+        print(exc, file=sys.stderr)
         return exc.exit_status
     return 0
 

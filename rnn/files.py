@@ -1,4 +1,5 @@
-"""Files written whole or not at all: a kill mid-write leaves the previous file, never half of one."""
+"""Files written whole or not at all (a kill mid-write leaves the previous file, never half of one),
+and read back checked: a damaged file is a one-line error naming it, never a traceback."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import json
 import os
 from contextlib import contextmanager
 from pathlib import Path
+
+from .errors import UserError
+
+REBUILD = "delete it and run snakemake again to rebuild it"
 
 
 @contextmanager
@@ -50,3 +55,33 @@ def write_text(path, text: str) -> None:
 
 def write_json(path, obj) -> None:
     write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+
+
+def read_json(path, remedy: str = REBUILD):
+    """The JSON in `path`; a missing, undecodable or truncated file is a UserError naming it."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path}: not found; {remedy}") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise UserError(f"{path}: damaged ({type(exc).__name__}: {exc}); {remedy}") from None
+
+
+def read_arrays(path, names, remedy: str = REBUILD) -> dict:
+    """The named arrays of an .npz file (no pickles); a damaged file or a missing array is a UserError."""
+    import numpy as np
+
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = [n for n in names if n not in z.files]
+            if missing:
+                raise UserError(f"{path}: lacks {', '.join(missing)}; {remedy}")
+            return {n: z[n] for n in names}
+    except UserError:
+        raise
+    except FileNotFoundError:
+        raise UserError(f"{path}: not found; {remedy}") from None
+    except Exception as exc:  # noqa: BLE001 - a truncated zip, a bad header, a pickle: a damaged file
+        raise UserError(f"{path}: damaged ({type(exc).__name__}); {remedy}") from None

@@ -1,16 +1,42 @@
-"""The name of every output, in one place: the workflow, the CLI, the report and the tests read them here.
+"""The path of every output, in one place: the workflow, the commands, the report and the tests read
+them here. Renaming a file is one edit of this module (the report's LaTeX gets them as macros).
 
-Renaming a file is one edit of this module. Paths are relative to the workflow's directory.
+Paths are relative to the workflow's directory; `{seed}` and `{point}` are the rules' wildcards.
 """
 
 from __future__ import annotations
 
+RESULTS = "results"
 CORPUS = "results/corpus.npz"
 CORPUS_FACTS = "results/corpus.json"
 GRADCHECK = "results/gradcheck.json"
 TABLE1 = "results/table1.tex"
 RUN_DIR = "results/runs/seed{seed}"
 CHECKPOINT = "results/checkpoints/seed{seed}.npz"  # not an output: Snakemake must never delete it
+SWEEP_DIR = "results/sweep"  # results/sweep/<key>~<value>/.../seed{N}: Snakemake's Paramspace layout
+SWEEP_RUN_DIR = "results/sweep/{point}/seed{seed}"
+SWEEP_CHECKPOINT = "results/checkpoints/sweep/{point}/seed{seed}.npz"
+METRICS = "results/metrics.csv"
+SEEDS_TABLE = "results/seeds.tex"
+SNAPSHOTS_TABLE = "results/snapshots.tex"
+PASSAGE_TEXT = "results/best_passage.txt"
+PASSAGE = "results/best_passage.json"
+PASSAGE_TABLE = "results/best_passage.tex"
+PANEL = "results/sampling_panel.json"
+PANEL_TABLE = "results/sampling_panel.tex"
+PROVENANCE = "results/provenance.json"
+CHECKSUMS = "results/checksums.sha256"
+BENCH = "results/bench.json"
+TEX_DIR = "results/tex"  # fragments of the report generated from the results
+MACROS = "results/tex/macros.tex"
+SETTINGS_TABLE = "results/tex/settings.tex"
+REPRODUCTION_TABLE = "results/tex/reproduction.tex"
+SWEEP_SECTION = "results/tex/sweep.tex"
+SWEEP_METRICS = "results/sweep/metrics.csv"
+SWEEP_TABLE = "results/sweep/table.tex"
+REPORT_TEX = "report/report.tex"
+REPORT_PDF = "report/report.pdf"
+REPORT_BUILD = "report/build"
 
 
 class RunFiles:
@@ -46,3 +72,23 @@ class Figures:
     @classmethod
     def all(cls) -> list[str]:
         return [cls.per_step, cls.every, cls.all_seeds]
+
+
+class SweepFigures:
+    """A sweep's figure base names, each written as PDF and PNG into SWEEP_DIR."""
+
+    curves = "sweep_curves"
+    final = "sweep_final"
+
+    @classmethod
+    def all(cls) -> list[str]:
+        return [cls.curves, cls.final]
+
+
+def report_inputs() -> dict[str, str]:
+    """{LaTeX macro name: path from the report's directory} of every file report.tex reads."""
+    up = "../"
+    return {"tableonefile": up + TABLE1, "seedsfile": up + SEEDS_TABLE, "snapshotsfile": up + SNAPSHOTS_TABLE,
+            "passagefile": up + PASSAGE_TABLE, "panelfile": up + PANEL_TABLE, "sweepfile": up + SWEEP_SECTION,
+            "settingsfile": up + SETTINGS_TABLE, "reproductionfile": up + REPRODUCTION_TABLE,
+            "figuredir": up + FIGURE_DIR, "sweepdir": up + SWEEP_DIR}

@@ -10,6 +10,7 @@ README's configuration table. Adding a setting is one entry here plus its use in
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 from dataclasses import dataclass, field
 
@@ -26,61 +27,69 @@ class Setting:
     type: str  # JSON-schema type: integer, number, string or array
     minimum: float | None = None
     exclusive_minimum: float | None = None
-    flags: dict = field(default_factory=dict)  # command -> flag, e.g. {"train": "--eta"}
+    maximum: float | None = None
+    commands: tuple = ()  # the `python -m rnn` commands that take it
     schema: dict = field(default_factory=dict)  # more JSON schema (array items, ...)
-    name: str | None = None  # the function argument, where it is not the flag's name (the symbol m)
 
-    def dest(self, command: str) -> str:
-        """The argparse name (and function argument) of this setting's flag in `command`."""
-        return self.name or self.flags[command].lstrip("-").replace("-", "_")
+    @property
+    def flag(self) -> str:
+        """Its command-line flag: the key with '-' for '.' and '_' (snapshots.every: --snapshots-every)."""
+        return "--" + self.key.replace(".", "-").replace("_", "-")
 
+    @property
+    def dest(self) -> str:
+        """Its name as a function argument and dataclass field: the key with '_' for '.'."""
+        return self.key.replace(".", "_")
+
+
+MAX_TEXT_IN_REPORT = 100_000  # characters of model text the report typesets; LaTeX runs out of memory beyond
 
 SETTINGS = (
     Setting("book", "builtin:prose", "the text to train on: a UTF-8 file, or builtin:prose (the built-in corpus)",
-            "string", flags={"prepare": "--book"}, schema={"minLength": 1}),
-    Setting("hidden_size", 100, "hidden units m", "integer", minimum=1, flags={"train": "--hidden-size"}, name="m"),
-    Setting("eta", 0.1, "AdaGrad learning rate", "number", exclusive_minimum=0, flags={"train": "--eta"}),
+            "string", commands=("prepare",), schema={"minLength": 1}),
+    Setting("hidden_size", 100, "hidden units m", "integer", minimum=1, commands=("train",)),
+    Setting("eta", 0.1, "AdaGrad learning rate", "number", exclusive_minimum=0, commands=("train",)),
     Setting("sig", 0.01, "initial weights: U, W, V ~ sig * N(0, 1)", "number", exclusive_minimum=0,
-            flags={"train": "--sig"}),
+            commands=("train",)),
     Setting("seq_length", 25, "characters per training sequence (tau)", "integer", minimum=1,
-            flags={"prepare": "--seq-length", "train": "--seq-length", "gradcheck": "--seq-length"}),
-    Setting("epochs", 10, "passes over the text", "integer", minimum=1, flags={"train": "--epochs"}),
+            commands=("prepare", "train", "gradcheck")),
+    Setting("epochs", 10, "passes over the text", "integer", minimum=1, commands=("train",)),
     Setting("clip", 5.0, "gradients are clipped elementwise to [-clip, clip]", "number", exclusive_minimum=0,
-            flags={"train": "--clip"}),
+            commands=("train",)),
     Setting("seeds", [1, 2, 3, 4, 5], "weight-initialisation seeds: one training job each", "array",
-            schema={"items": {"type": "integer"}, "minItems": 1, "uniqueItems": True}),
+            schema={"items": {"type": "integer", "minimum": 0}, "minItems": 1, "uniqueItems": True}),
     Setting("snapshots.every", 10_000, "update steps between text snapshots", "integer", minimum=1,
-            flags={"train": "--snapshot-every", "figures": "--every"}),
+            commands=("train", "figures")),
     Setting("snapshots.until", 100_000, "last update step with a snapshot", "integer", minimum=0,
-            flags={"train": "--snapshot-until"}),
-    Setting("snapshots.length", 200, "characters per snapshot", "integer", minimum=1,
-            flags={"train": "--snapshot-length"}),
+            commands=("train",)),
+    Setting("snapshots.length", 200, "characters per snapshot", "integer", minimum=1, maximum=MAX_TEXT_IN_REPORT,
+            commands=("train",)),
     Setting("show_seed", 1, "the run whose Figure 1 and snapshots the report shows (one of seeds)", "integer",
-            flags={"figures": "--show-seed"}),
+            minimum=0, commands=("figures",)),
     Setting("synthesis_seed", 0, "seed of every synthesis (snapshots and the best passage)", "integer", minimum=0,
-            flags={"train": "--sample-seed", "passage": "--seed", "panel": "--seed"}),
+            commands=("train", "passage", "panel")),
     Setting("passage_length", 1000, "characters synthesised from the best model", "integer", minimum=1,
-            flags={"passage": "--length"}),
+            maximum=MAX_TEXT_IN_REPORT, commands=("passage",)),
     Setting("panel.temperatures", [0.5, 0.8, 1.0, 1.2], "sampling panel: temperatures, each from the best model's "
-            "same state", "array", flags={"panel": "--temperatures"},
+            "same state", "array", commands=("panel",),
             schema={"items": {"type": "number", "exclusiveMinimum": 0}, "minItems": 1}),
     Setting("panel.top_p", 0.9, "sampling panel: the nucleus (top-p) sample's p", "number", exclusive_minimum=0,
-            flags={"panel": "--top-p"}, schema={"maximum": 1}),
+            maximum=1, commands=("panel",)),
     Setting("panel.length", 300, "sampling panel: characters per sample", "integer", minimum=1,
-            flags={"panel": "--length"}),
+            maximum=MAX_TEXT_IN_REPORT, commands=("panel",)),
     Setting("gradcheck.hidden_sizes", [5, 100], "hidden units m of the networks checked: a small one as in the "
-            "original's Table 1, and the size that is trained", "array", flags={"gradcheck": "--hidden-sizes"},
-            name="sizes", schema={"items": {"type": "integer", "minimum": 1}, "minItems": 1, "uniqueItems": True}),
+            "original's Table 1, and the size that is trained", "array", commands=("gradcheck",),
+            schema={"items": {"type": "integer", "minimum": 1}, "minItems": 1, "uniqueItems": True}),
     Setting("gradcheck.sig", 0.01, "initial weight scale of the gradient check's network", "number",
-            exclusive_minimum=0, flags={"gradcheck": "--sig"}),
-    Setting("gradcheck.seed", 1, "initialisation seed of the gradient check's network", "integer",
-            flags={"gradcheck": "--seed"}),
+            exclusive_minimum=0, commands=("gradcheck",)),
+    Setting("gradcheck.seed", 1, "initialisation seed of the gradient check's network", "integer", minimum=0,
+            commands=("gradcheck",)),
     Setting("gradcheck.h", 1e-4, "centred finite-difference step (the course's)", "number", exclusive_minimum=0,
-            flags={"gradcheck": "--h"}),
+            commands=("gradcheck",)),
     Setting("gradcheck.eps", 1e-15, "floor of the relative error's denominator (the original's eq. 1)", "number",
-            exclusive_minimum=0, flags={"gradcheck": "--eps"}),
+            exclusive_minimum=0, commands=("gradcheck",)),
     Setting("gradcheck.methods", ["finite_difference", "complex_step"], "numerical gradients to compare with",
-            "array", flags={"gradcheck": "--methods"},
+            "array", commands=("gradcheck",),
             schema={"items": {"enum": ["finite_difference", "complex_step"]}, "minItems": 1, "uniqueItems": True}),
     Setting("sweep", {}, "settings to vary, each a list of values (keys: hidden_size, eta, sig, seq_length, "
             "clip, epochs); every combination is trained with every seed", "object"),
@@ -88,7 +97,7 @@ SETTINGS = (
             "attempt on each retry; null: 10 plus 400 us per update step", "integer", minimum=1,
             schema={"type": ["integer", "null"]}),
     Setting("checkpoint_every", 20_000, "update steps between training checkpoints", "integer", minimum=1,
-            flags={"train": "--checkpoint-every"}),
+            commands=("train",)),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 SWEEPABLE = ("hidden_size", "eta", "sig", "seq_length", "clip", "epochs")  # what `sweep` may vary
@@ -105,53 +114,163 @@ def _flag_value(v) -> str:
 
 
 def flags(config: dict, command: str) -> str:
-    """The flags that carry `config`'s settings to `python -m rnn COMMAND`, shell-quoted (rule params)."""
-    return " ".join(f"{s.flags[command]} {shlex.quote(_flag_value(value(config, s.key)))}"
-                    for s in SETTINGS if command in s.flags)
+    """The flags that carry `config`'s settings to `python -m rnn COMMAND`, shell-quoted (rule params).
+
+    Written as --flag=value, so that a value beginning with '-' (a book named -notes.txt) stays a value."""
+    return " ".join(shlex.quote(f"{s.flag}={_flag_value(value(config, s.key))}")
+                    for s in SETTINGS if command in s.commands)
+
+
+# --- values typed once: config.yaml, --configfile, --config and the CLI all go through these -------
+MAX_CONFIG_VALUES = 10_000  # a configuration is small; more values is a mistake (or a YAML alias bomb)
+
+
+def _integer(v):
+    """An int from an int, an integral finite float (1.0, 1e3) or its text; None when it is not one."""
+    if isinstance(v, str):
+        text = v.strip()
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                v = float(text)
+            except ValueError:
+                return None
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and math.isfinite(v) and v == int(v):
+        return int(v)
+    return None
+
+
+def _number(v):
+    """A finite float from an int, a float or its text ('1e-1', which YAML 1.1 reads as a string)."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, str):
+        try:
+            v = float(v.strip())
+        except ValueError:
+            return None
+    if isinstance(v, (int, float)) and math.isfinite(v):
+        return float(v)
+    return None
+
+
+def _typed_scalar(kind: str, v, where: str, enum=None):
+    if kind == "integer":
+        out = _integer(v)
+        if out is None:
+            raise UserError(f"key `{where}`: must be an integer (got {v!r})")
+    elif kind == "number":
+        out = _number(v)
+        if out is None:
+            raise UserError(f"key `{where}`: must be a finite number (got {v!r})")
+    else:  # text: taken verbatim; a YAML integer (a file named 123) is its digits
+        if isinstance(v, bool) or not isinstance(v, (str, int)):
+            raise UserError(f"key `{where}`: must be text (got {v!r}); quote it in YAML")
+        out = str(v)
+    if enum is not None and out not in enum:
+        raise UserError(f"key `{where}`: {out!r} is not one of {', '.join(map(str, enum))}")
+    return out
+
+
+NULLS = ("null", "Null", "NULL", "~", "")  # YAML's spellings of null: how --config passes it, as text
+
+
+def _typed(s: "Setting", v, where: str):
+    """v as setting s's declared type; null (None, or its YAML spellings as text) is the default."""
+    if v is None or (isinstance(v, str) and v.strip() in NULLS):
+        return s.default
+    if s.key == "sweep":
+        if not isinstance(v, dict):
+            raise UserError(f"key `{where}`: must be a mapping of settings to lists of values")
+        return {k: (_typed(BY_KEY[k], values, f"{where}.{k}") if k in SWEEPABLE and isinstance(values, list)
+                    else values) for k, values in v.items()}  # the schema names anything else
+    if s.type == "array" or (isinstance(v, list) and s.key in SWEEPABLE):
+        if not isinstance(v, list):
+            raise UserError(f"key `{where}`: must be a list, e.g. [{_flag_value(s.default).replace(',', ', ')}]")
+        items = s.schema.get("items", {}) if s.type == "array" else {"type": s.type}
+        return [_typed_scalar(items.get("type", "string"), x, f"{where}.{i}", items.get("enum"))
+                for i, x in enumerate(v)]
+    return _typed_scalar(s.type, v, where)
+
+
+def check_size(config, limit: int = MAX_CONFIG_VALUES) -> None:
+    """Refuse a configuration of more than `limit` values before anything walks it: a few hundred
+    bytes of YAML aliases can expand to billions of values."""
+    stack, seen = [config], 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > limit:
+            raise UserError(f"the configuration holds more than {limit:,} values (YAML aliases?); "
+                            "a configuration of this pipeline has about 40")
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+
+
+def typed_config(config: dict) -> dict:
+    """The configuration with every setting converted once to its declared type, before any job:
+    the same whether it came from config.yaml, --configfile or --config (where `1e-1`, `1.0` and
+    `null` arrive as text). A missing or null setting takes its default. Unknown keys are left for
+    the schema to name."""
+    check_size(config)
+    out = {k: v for k, v in config.items()}
+    for s in SETTINGS:
+        head, _, leaf = s.key.rpartition(".")
+        node = out
+        if head:
+            group = out.get(head)
+            if group is None:
+                group = {}
+            elif not isinstance(group, dict):
+                raise UserError(f"key `{head}`: must be a mapping (got {group!r})")
+            node = out[head] = dict(group)
+        node[leaf] = _typed(s, node.get(leaf), s.key)
+    return out
+
+
+def _flag_type(s: "Setting"):
+    """The argparse type of a setting's flag: the same conversion as the config's, one-line errors."""
+    def convert(text: str):
+        try:
+            return _typed(s, _parse_list(text) if s.type == "array" else text, s.key)
+        except UserError as exc:
+            raise argparse.ArgumentTypeError(str(exc).split(": ", 1)[1]) from None
+    convert.__name__ = s.type
+    return convert
 
 
 def _parse_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _parse_float_list(text: str) -> list[float]:
-    try:
-        return [float(part) for part in _parse_list(text)]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text!r}") from None
-
-
-def _parse_int_list(text: str) -> list[int]:
-    try:
-        return [int(part) for part in _parse_list(text)]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a comma-separated list of integers: {text!r}") from None
-
-
 def add_flags(parser: argparse.ArgumentParser, command: str) -> None:
     """The settings of `command` as flags, with the table's defaults and meanings as help."""
     for s in SETTINGS:
-        if command in s.flags:
-            kind = {"integer": int, "number": float, "string": str, "array": _parse_list}[s.type]
-            if s.schema.get("items", {}).get("type") == "integer":
-                kind = _parse_int_list
-            elif s.schema.get("items", {}).get("type") == "number":
-                kind = _parse_float_list
-            default = _flag_value(s.default) if s.type == "array" else s.default
-            parser.add_argument(s.flags[command], dest=s.dest(command), type=kind,
-                                default=kind(default) if s.type == "array" else default,
+        if command in s.commands:
+            parser.add_argument(s.flag, dest=s.dest, type=_flag_type(s), default=s.default,
                                 help=f"{s.meaning} (config key `{s.key}`; default {_flag_value(s.default)})")
 
 
 def check(key: str, v) -> None:
-    """A one-line error naming the key when v is outside the setting's range."""
+    """A one-line error naming the key when v is not of the setting's type or outside its range."""
     s = BY_KEY[key]
     if s.type == "integer" and (isinstance(v, bool) or not isinstance(v, int)):
         raise UserError(f"`{key}` must be an integer (got {v!r})")
+    if s.type == "number" and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)):
+        raise UserError(f"`{key}` must be a finite number (got {v!r})")
     if s.minimum is not None and not v >= s.minimum:
         raise UserError(f"`{key}` must be >= {s.minimum} (got {v!r})")
     if s.exclusive_minimum is not None and not v > s.exclusive_minimum:
         raise UserError(f"`{key}` must be > {s.exclusive_minimum} (got {v!r})")
+    if s.maximum is not None and not v <= s.maximum:
+        raise UserError(f"`{key}` must be <= {s.maximum} (got {v!r})")
 
 
 # --- the generated files ---------------------------------------------------------------------------
@@ -174,6 +293,8 @@ def _property(s: Setting) -> dict:
         prop["minimum"] = s.minimum
     if s.exclusive_minimum is not None:
         prop["exclusiveMinimum"] = s.exclusive_minimum
+    if s.maximum is not None:
+        prop["maximum"] = s.maximum
     return {**prop, **s.schema}
 
 

@@ -12,9 +12,9 @@ import sys
 
 import numpy as np
 
-from rnn import cell_gradcheck, cells, kernel
-from rnn import cell_kernels as ck
-from rnn.corpus import Corpus, builtin_text
+from rnn.core import cell_gradcheck, cells, kernel
+from rnn.core import cell_kernels as ck
+from rnn.core.corpus import Corpus, builtin_text
 
 M, TAU, STEPS = 24, 25, 400
 
@@ -51,7 +51,7 @@ def main(out: str) -> None:
             p, h, r = cells.init_params("rnn", c.K, M, 0.3, 3), np.zeros(M), {}
         else:
             p, h, r = _train(cell, c)
-            table = cell_gradcheck.check(cell, c.ids, c.K, 6, 0.1, TAU, 2)
+            table = cell_gradcheck.check(cell, c.ids, c.K, 6, sig=0.1, seq_length=TAU, seed=2)
             r["gradcheck"] = hashlib.sha256(json.dumps(table, sort_keys=True).encode()).hexdigest()
         ids = ck.synthesize(p, h, int(c.ids[0]), 400, np.random.default_rng(5), 0.8, 0.9)
         r["sample"] = _digest(ids)

@@ -63,14 +63,14 @@ def run_rnn(*args, cwd=None, check=False):
 @pytest.fixture(scope="session")
 def small_text():
     """A ~12,000-character English text with many kinds of characters (not the copyrighted novel)."""
-    from rnn.corpus import builtin_text
+    from rnn.core.corpus import builtin_text
 
     return builtin_text("prose")[:12000]
 
 
 @pytest.fixture(scope="session")
 def small_corpus(small_text):
-    from rnn.corpus import Corpus
+    from rnn.core.corpus import Corpus
 
     return Corpus.from_text(small_text, source="small")
 

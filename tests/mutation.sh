@@ -46,17 +46,19 @@ for mod in "${modules[@]}"; do
         # mutmut takes the lines to mutate as the added lines of a patch (needs `whatthepatch`).
         python - > .mutmut-kernel.patch <<'PY'
 import difflib
-lines = open("rnn/kernel.py").read().splitlines(keepends=True)
+lines = open("rnn/core/kernel.py").read().splitlines(keepends=True)
 start = lambda name: next(i for i, line in enumerate(lines) if line.startswith(f"def {name}(")) - 1
 a, b, c = start("_adagrad"), start("_loss_and_gradients"), start("_apply_update")
 rest = lines[:a] + lines[b:c]
-print("".join(difflib.unified_diff(rest, lines, "rnn/kernel.py", "rnn/kernel.py")), end="")
+print("".join(difflib.unified_diff(rest, lines, "rnn/core/kernel.py", "rnn/core/kernel.py")), end="")
 PY
         only=(--use-patch-file .mutmut-kernel.patch)
     fi
     # (--run-tests above: the fast tests without the benchmark, which measures speed and checks nothing
     # a mutant changes)
-    mutmut run --paths-to-mutate "rnn/$mod.py" --tests-dir tests --test-time-base 30 --simple-output --no-progress \
+    path=rnn/core/$mod.py
+    [ -f "$path" ] || path=rnn/reporting/$mod.py
+    mutmut run --paths-to-mutate "$path" --tests-dir tests --test-time-base 30 --simple-output --no-progress \
         "${only[@]}" --runner "bash tests/mutation.sh --run-tests ${TESTS[$mod]}"
     rc=$?  # a bit mask: 1 a fatal error, 2 survivors, 4 timeouts, 8 suspicious
     if (( rc & 1 )); then echo "mutmut stopped with an error on rnn/$mod.py" >&2; failed=1; fi

@@ -1,15 +1,15 @@
-"""SPEC section 3 written out with the reference cells (rnn.model, rnn.cells), step by step: the oracle
-of training.
+"""docs/algorithm.md sections 3 and 7 written out with the reference cells (rnn.core.model, rnn.core.cells),
+step by step: the oracle of training.
 
 Independent of the kernels and of rnn.train: plain Python over `cells.update` (`model.update` for the
-RNN), the schedule, the smooth loss and the best model as the SPEC states them.
+RNN), the schedule, the smooth loss and the best model as docs/algorithm.md states them.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnn import cells, kernel, model
+from rnn.core import cells, kernel, model
 
 
 @dataclass
@@ -30,7 +30,8 @@ class Trajectory:
 
 
 def reference_run(ids, K, m, n_steps, *, sig=0.01, seed=3, eta=0.1, clip=5.0, tau=25, cell="rnn"):
-    """n_steps SPEC updates from e = 0, h = 0 on the integer text ids, from init_params(K, m, sig, seed)."""
+    """n_steps updates (docs/algorithm.md section 3) from e = 0, a zero state on the integer text ids, from
+    init_params(cell, K, m, sig, seed)."""
     ids = np.asarray(ids)
     N = len(ids)
     r = Trajectory(p=cells.init_params(cell, K, m, sig, seed))

@@ -5,8 +5,10 @@ multi-epoch trajectories, chunked runs, gradients, the loss over a text, synthes
 import numpy as np
 import pytest
 
-from rnn import cell_bench, cell_gradcheck, cell_kernels as ck, cells, gradcheck, kernel, model, sample
-from rnn.corpus import Corpus
+from rnn.core import cell_gradcheck, cells, gradcheck, kernel, model, sample
+from rnn.core import cell_kernels as ck
+from rnn.core.corpus import Corpus
+from rnn.reporting import cell_bench
 
 from .reference import assert_same_trajectory, easy_then_hard, reference_run, rel
 
@@ -354,7 +356,7 @@ def test_a_wrong_gradient_is_caught(small_corpus, cell):
 def test_gradient_check_small_model_both_methods(small_corpus, cell):
     """sig = 0.1: the gradients are large enough for finite differences to reach the order of the
     original's Table 1."""
-    table = cell_gradcheck.check(cell, small_corpus.ids, small_corpus.K, 5, 0.1, 25, 3)
+    table = cell_gradcheck.check(cell, small_corpus.ids, small_corpus.K, 5, sig=0.1, seq_length=25, seed=3)
     assert list(table) == ["V", "W", "U", "c", "b"]
     for name, errs in table.items():
         assert errs["complex_step"] <= 1e-10, name
@@ -365,7 +367,7 @@ def _pipeline_table(small_corpus, cell, m):
     """The gradient check as the pipeline runs it: K = 80 (characters 62-79 never occur), the first
     25 characters, sig 0.01, seed 1. Finite differences are not bounded: at sig 0.01 entries of W and U
     have gradients of 1e-10 and less, whose differences L(theta + h) - L(theta - h) are rounding."""
-    table = cell_gradcheck.check(cell, small_corpus.ids, 80, m, 0.01, 25, 1)
+    table = cell_gradcheck.check(cell, small_corpus.ids, 80, m, sig=0.01, seq_length=25, seed=1)
     print(cell, m, {k: {method: f"{e:.2e}" for method, e in v.items()} for k, v in table.items()})
     return table
 
@@ -385,8 +387,8 @@ def test_complex_step_error_at_most_1e_10_trained_size(small_corpus, cell):
 
 
 def test_check_of_the_rnn_is_gradcheck_check(small_corpus):
-    args = (small_corpus.ids, small_corpus.K, 4, 0.1, 25, 3)
-    assert cell_gradcheck.check("rnn", *args) == gradcheck.check(*args)
+    args, kwargs = (small_corpus.ids, small_corpus.K, 4), {"sig": 0.1, "seq_length": 25, "seed": 3}
+    assert cell_gradcheck.check("rnn", *args, **kwargs) == gradcheck.check(*args, **kwargs)
 
 
 # --- the loss over a text, synthesis ----------------------------------------------------------------
@@ -415,10 +417,33 @@ def test_loss_over_text_is_the_reference_loss_of_the_whole_text(rng, cell):
 
 def test_synthesis_of_the_rnn_is_sample_synthesize(rng):
     p, _, h0 = _random_state(rng, "rnn", 20, 12, 0.8, 1.0)
-    for kwargs in ({}, {"temperature": 0.7}, {"temperature": 1.3, "top_p": 0.8}):
+    for kwargs in ({}, {"temperature": 0.7}, {"temperature": 1.3, "top_p": 0.8}, {"temperature": 1e-310}):
         a = ck.synthesize(p, h0, 3, 400, np.random.default_rng(5), **kwargs)
         b = sample.synthesize(p, h0, 3, 400, np.random.default_rng(5), **kwargs)
         assert np.array_equal(a, b), kwargs
+
+
+def test_synthesis_refuses_what_the_compiled_sampler_must_not_see(rng):
+    from rnn.errors import UserError
+
+    p, _, state0 = _random_state(rng, "lstm", 6, 3, 0.5, 1.0)
+    for args in ((state0, 6, 5), (state0[:3], 0, 5), (np.full(6, np.nan), 0, 5), (state0, 0, -1)):
+        with pytest.raises(UserError):
+            ck.synthesize(p, *args, np.random.default_rng(0))
+    for kwargs in ({"temperature": 0.0}, {"temperature": np.inf}, {"top_p": 0.0}, {"top_p": 1.5}):
+        with pytest.raises(UserError):
+            ck.synthesize(p, state0, 0, 5, np.random.default_rng(0), **kwargs)
+
+
+def test_synthesis_near_zero_temperature_is_the_greedy_limit(rng):
+    """o / temperature overflows: the most likely character every time (docs/algorithm.md section 4.3)."""
+    p, _, state0 = _random_state(rng, "gru", 9, 4, 0.8, 1.0)
+    ids = ck.synthesize(p, state0, 1, 30, np.random.default_rng(3), temperature=1e-310)
+    state, x = state0, 1
+    for t in range(30):
+        state, _ = cells.STEPS["gru"](p, state, x)
+        x = int(np.argmax(p.V @ state + p.c))
+        assert ids[t] == x, t
 
 
 @pytest.mark.parametrize("cell", GATED)

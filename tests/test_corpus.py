@@ -3,7 +3,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from rnn import corpus
+from rnn.core import corpus
 from rnn.settings import BY_KEY
 from rnn.errors import UserError
 
@@ -35,7 +35,7 @@ def test_crlf_cr_and_lf_copies_give_the_same_corpus(tmp_path):
 
 
 def test_builtin_corpus_is_the_generated_prose_the_readme_describes():
-    from rnn import prose
+    from rnn.core import prose
 
     c = corpus.load(BY_KEY["book"].default)
     assert c.text == prose.generate()
@@ -101,7 +101,7 @@ def test_path_with_spaces_and_quotes_works(tmp_path, small_text):
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "wrong_vocabulary"])
 def test_damaged_model_gets_a_one_line_error(tmp_path, damage):
-    from rnn import model
+    from rnn.core import model
 
     path = tmp_path / "model.npz"
     p = model.init_params(5, 3, 0.1, 1)
@@ -118,11 +118,11 @@ def test_model_from_another_text_is_refused(tmp_path, small_text):
     """The best passage checks the model's vocabulary against the corpus it should come from."""
     import json as _json
 
-    from rnn.corpus import Corpus
-    from rnn.train import TrainConfig, train
+    from rnn.core.corpus import Corpus
+    from rnn.core.train import TrainConfig, train
 
     run = tmp_path / "runs" / "seed1"
-    train(Corpus.from_text(small_text[:2000], "a"), TrainConfig(m=5, epochs=1, snapshot_until=0), run)
+    train(Corpus.from_text(small_text[:2000], "a"), TrainConfig(hidden_size=5, epochs=1, snapshots_until=0), run)
     other = Corpus.from_text("only these letters " * 20, "b")
     other.save(tmp_path / "other.npz")
     before = _json.loads((run / "summary.json").read_text())

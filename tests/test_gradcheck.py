@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rnn import gradcheck, model
+from rnn.core import gradcheck, model
 
 
 def test_relative_error_formula():
@@ -64,7 +64,7 @@ def test_gradients_above_the_clip_value_are_checked_unclipped():
     """The check compares the true gradient: here dL/dc for the repeated target is about -25 (1 - 1 / K)
     = -18.75 (p is near uniform at this scale), far beyond the training clip of 5, so a clipped
     analytic gradient would be off by a relative error of about 0.58."""
-    from rnn import model
+    from rnn.core import model
 
     K, m, tau = 4, 5, 25
     ids = np.array([0] * (tau + 1) + [1, 2, 3])  # every target of the checked sequence is character 0
@@ -80,7 +80,7 @@ def test_relative_error_floor_and_unknown_method():
     # |a - n| / max(eps, |a| + |n|): below eps = 1e-15 the denominator is eps (hand-worked)
     assert gradcheck.relative_error(np.array([1e-16]), np.array([0.0]))[0] == pytest.approx(0.1, rel=1e-12)
     assert gradcheck.relative_error(np.array([1e-16]), np.array([0.0]), eps=1e-16)[0] == 1.0
-    from rnn import model
+    from rnn.core import model
 
     p = model.init_params(3, 2, 0.1, 1)
     with pytest.raises(ValueError, match="^unknown method 'bogus'; choose from finite_difference, complex_step$"):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from numba import njit
 
-from rnn import kernel, model
-from rnn.corpus import Corpus
+from rnn.core import kernel, model
+from rnn.core.corpus import Corpus
 
 from .reference import assert_same_trajectory, easy_then_hard, reference_run, rel
 

@@ -5,8 +5,8 @@ import subprocess
 import unicodedata
 
 
-from rnn import latex
-from rnn.report import build_pdf
+from rnn.reporting import latex
+from rnn.reporting.report import build_pdf
 
 from .conftest import ROOT
 

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from rnn import model, naive
+from rnn.core import model
+
+from rnn.reporting import naive
 
 
 def _naive_params(p):

@@ -223,11 +223,12 @@ def test_every_config_key_is_settable_with_dash_dash_config(tmp_path, small_text
     (d / "b.txt").write_text(small_text[:3000])
     proc = snakemake(d, "-n", "-p", "--config", *(f"{k}={v}" for k, v in EVERY_KEY.items()))
     out = proc.stdout + proc.stderr
-    for flag in ("--book b.txt", "--hidden-size 12", "--eta 0.05", "--sig 0.02", "--seq-length 20", "--epochs 1",
-                 "--clip 4.0", "--snapshot-every 300", "--snapshot-until 600", "--snapshot-length 50",
-                 "--sample-seed 3", "--checkpoint-every 500", "--hidden-sizes 4,6", "--h 0.001", "--eps 1e-14",
-                 "--methods complex_step", "--show-seed 2", "--length 50", "--seed 3", "--temperatures 0.7,1.3",
-                 "--top-p 0.5", "--length 40", "--eta 0.02"):
+    for flag in ("--book=b.txt", "--hidden-size=12", "--eta=0.05", "--sig=0.02", "--seq-length=20", "--epochs=1",
+                 "--clip=4.0", "--snapshots-every=300", "--snapshots-until=600", "--snapshots-length=50",
+                 "--synthesis-seed=3", "--checkpoint-every=500", "--gradcheck-hidden-sizes=4,6", "--gradcheck-h=0.001",
+                 "--gradcheck-eps=1e-14", "--gradcheck-methods=complex_step", "--gradcheck-sig=0.02",
+                 "--gradcheck-seed=2", "--show-seed=2", "--passage-length=50", "--panel-temperatures=0.7,1.3",
+                 "--panel-top-p=0.5", "--panel-length=40", "--eta=0.02"):
         assert flag in out, flag
     assert re.search(r"\btrain_sweep\s+2\b", out) and "runtime=30" in out
     assert re.search(r"\btrain\s+2\b", out)

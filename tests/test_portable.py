@@ -20,8 +20,9 @@ MACHINES = {  # each emulates another CPU for the code numba generates, or for O
 COMMANDS = [
     ["prepare", "--book", "{d}/book.txt", "--seq-length", "25", "--out", "{o}/corpus.npz", "--facts", "{o}/corpus.json"],
     ["train", "--corpus", "{o}/corpus.npz", "--out-dir", "{o}/run", "--seed", "3", "--hidden-size", "24", "--epochs", "2",
-     "--snapshot-every", "300", "--snapshot-until", "900", "--snapshot-length", "80"],
-    ["gradcheck", "--corpus", "{o}/corpus.npz", "--hidden-sizes", "4,6", "--sig", "0.1", "--seed", "2",
+     "--snapshots-every", "300", "--snapshots-until", "900", "--snapshots-length", "80"],
+    ["gradcheck", "--corpus", "{o}/corpus.npz", "--gradcheck-hidden-sizes", "4,6", "--gradcheck-sig", "0.1",
+     "--gradcheck-seed", "2",
      "--out", "{o}/gradcheck.json", "--table", "{o}/table1.tex"],
     ["synthesize", "--model", "{o}/run/model_best.npz", "--length", "400", "--seed", "5",
      "--temperature", "0.8", "--top-p", "0.9", "--out", "{o}/sample.txt"],

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rnn import prose
+from rnn.core import prose
 
 PROSE_PY = Path(prose.__file__).resolve()
 # The default text's checksum. It changes only when the grammar or word lists change on

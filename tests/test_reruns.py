@@ -55,17 +55,17 @@ def _edited(path):
 
 
 def test_the_package_copy_is_what_runs(workdir):
-    assert (workdir / "rnn" / "__pycache__").is_dir()  # numba's cache of the copy: the copy ran
+    assert (workdir / "rnn" / "core" / "__pycache__").is_dir()  # numba's cache of the copy: the copy ran
 
 
 def test_touch_plans_nothing(workdir):
-    for name in ("kernel.py", "figures.py", "cli.py"):
+    for name in ("core/kernel.py", "reporting/figures.py", "cli.py"):
         os.utime(workdir / "rnn" / name)
     assert _planned(workdir) == {}
 
 
 def test_editing_the_kernel_replans_training_and_what_follows(workdir):
-    with _edited(workdir / "rnn" / "kernel.py"):
+    with _edited(workdir / "rnn" / "core" / "kernel.py"):
         planned = _planned(workdir)
     assert planned.get("train") == 2 and planned.get("gradcheck") == 1 and planned.get("best_passage") == 1
     assert "prepare" not in planned and "checksums" in planned
@@ -73,7 +73,7 @@ def test_editing_the_kernel_replans_training_and_what_follows(workdir):
 
 
 def test_editing_the_figures_replans_figures_and_the_pdf_only(workdir):
-    with _edited(workdir / "rnn" / "figures.py"):
+    with _edited(workdir / "rnn" / "reporting" / "figures.py"):
         planned = _planned(workdir)
     assert planned.get("figures") == 1
     assert not {"train", "prepare", "gradcheck", "metrics", "best_passage"} & set(planned), planned

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rnn import model, sample
+from rnn.core import model, sample
 
 
 def _model():
@@ -83,8 +83,10 @@ def test_bad_temperature_or_top_p_is_refused():
     from rnn.errors import UserError
 
     p = _model()
-    for kwargs, message in (({"temperature": 0.0}, r"^temperature must be > 0 \(got 0.0\)$"),
+    for kwargs, message in (({"temperature": 0.0}, r"^temperature must be > 0 and finite \(got 0.0\)$"),
                             ({"temperature": -1.0}, "temperature must be > 0"),
+                            ({"temperature": float("inf")}, "temperature must be > 0 and finite"),
+                            ({"temperature": float("nan")}, "temperature must be > 0 and finite"),
                             ({"top_p": 0.0}, r"^top_p must be in \(0, 1\] \(got 0.0\)$"),
                             ({"top_p": 1.5}, r"top_p must be in \(0, 1\]")):
         with pytest.raises(UserError, match=message):

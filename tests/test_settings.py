@@ -10,7 +10,7 @@ import yaml
 
 from rnn import settings
 from rnn.cli import parser
-from rnn.train import SETTING_OF, TrainConfig
+from rnn.core.train import SETTING_OF, TrainConfig
 
 from .conftest import ROOT
 
@@ -65,12 +65,12 @@ def test_rule_flags_reach_the_cli_unchanged(command):
                 "passage": "--runs r --txt t --json j --tex x"}[command]
     args = _subparser(command).parse_args(shlex.split(settings.flags(config, command) + " " + required))
     for s in settings.SETTINGS:
-        if command in s.flags:
-            assert getattr(args, s.dest(command)) == settings.value(config, s.key), s.key
+        if command in s.commands:
+            assert getattr(args, s.dest) == settings.value(config, s.key), s.key
 
 
 def test_range_checks_name_the_config_key():
     with pytest.raises(Exception, match="`snapshots.length`"):
-        TrainConfig(snapshot_length=0)
+        TrainConfig(snapshots_length=0)
     with pytest.raises(Exception, match="`hidden_size` must be an integer"):
-        TrainConfig(m=2.5)
+        TrainConfig(hidden_size=2.5)

@@ -9,14 +9,14 @@ import threading
 
 import pytest
 
-from rnn import checkpoint
+from rnn.core import checkpoint
 from rnn.errors import Terminated
-from rnn.train import TrainConfig, fingerprint, train
+from rnn.core.train import TrainConfig, fingerprint, train
 
 from .conftest import run_files
 
 def _cfg(**kw):
-    base = dict(seed=3, m=16, epochs=3, snapshot_every=500, snapshot_until=1500, snapshot_length=30)
+    base = dict(seed=3, hidden_size=16, epochs=3, snapshots_every=500, snapshots_until=1500, snapshots_length=30)
     return TrainConfig(**{**base, **kw})
 
 
@@ -57,8 +57,8 @@ def _sigterm_after_first_progress_line(proc):
 def test_sigterm_writes_a_checkpoint_and_exits_143_and_the_rerun_resumes(tmp_path, small_corpus):
     corpus = tmp_path / "c.npz"
     small_corpus.save(corpus)
-    args = ["--corpus", corpus, "--seed", 2, "--hidden-size", 32, "--epochs", 150, "--snapshot-every", 5000,
-            "--snapshot-until", 20000, "--snapshot-length", 40]
+    args = ["--corpus", corpus, "--seed", 2, "--hidden-size", 32, "--epochs", 150, "--snapshots-every", 5000,
+            "--snapshots-until", 20000, "--snapshots-length", 40]
     proc = _start(*args, "--out-dir", tmp_path / "straight")
     assert proc.wait(timeout=300) == 0, proc.stderr.read()
     ck = tmp_path / "ck.npz"

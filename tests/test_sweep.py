@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from rnn import sweep
+from rnn.pipeline import sweep
 
 from .conftest import TINY_CONFIG, copy_workflow
 
@@ -71,7 +71,7 @@ def test_sweep_caches_points_and_writes_its_outputs(tmp_path, small_text):
 
     rows = list(csv.DictReader(open(d / "results/sweep/metrics.csv")))
     assert len(rows) == 4 * 2
-    assert {"point", "m", "eta", "sig", "seq_length", "clip", "epochs", "final_smooth_loss"} <= set(rows[0])
+    assert {"point", "hidden_size", "eta", "sig", "seq_length", "clip", "epochs", "final_smooth_loss"} <= set(rows[0])
     for row in rows:
         run = "results/runs/seed" if row["point"] == "eta~0.1/clip~5.0" else f"results/sweep/{row['point']}/seed"
         summary = json.loads((d / f"{run}{row['seed']}/summary.json").read_text())

@@ -11,17 +11,17 @@ import time
 import numpy as np
 import pytest
 
-from rnn import model
-from rnn.corpus import Corpus, updates_per_epoch
-from rnn.errors import UserError
-from rnn.train import TrainConfig, TrainingDiverged, train
+from rnn.core import model
+from rnn.core.corpus import Corpus, updates_per_epoch
+from rnn.errors import Terminated, UserError
+from rnn.core.train import TrainConfig, TrainingDiverged, train
 
 from .conftest import run_files, run_rnn
 from .reference import easy_then_hard, reference_run, rel
 
 
 def _cfg(**kw):
-    base = dict(seed=3, m=10, epochs=2, snapshot_every=100, snapshot_until=300, snapshot_length=30)
+    base = dict(seed=3, hidden_size=10, epochs=2, snapshots_every=100, snapshots_until=300, snapshots_length=30)
     base.update(kw)
     return TrainConfig(**base)
 
@@ -29,14 +29,14 @@ def _cfg(**kw):
 def _reference_run(corpus, cfg):
     """The reference trajectory (tests/reference.py) of a whole training run with cfg."""
     n = cfg.epochs * len(range(0, corpus.N - cfg.seq_length, cfg.seq_length))
-    return reference_run(corpus.ids, corpus.K, cfg.m, n, sig=cfg.sig, seed=cfg.seed, eta=cfg.eta,
+    return reference_run(corpus.ids, corpus.K, cfg.hidden_size, n, sig=cfg.sig, seed=cfg.seed, eta=cfg.eta,
                          clip=cfg.clip, tau=cfg.seq_length)
 
 
 def test_schedule_counts_and_every_step_match_the_reference(tmp_path):
     text = "abcdefghij klmnop, qrstuv. wxyz!\n" * 4  # N = 132: 5 updates per epoch at tau 25
     c = Corpus.from_text(text, "t")
-    cfg = _cfg(epochs=3, snapshot_every=2, snapshot_until=6)
+    cfg = _cfg(epochs=3, snapshots_every=2, snapshots_until=6)
     s = train(c, cfg, tmp_path)
     assert s["updates_per_epoch"] == 5 and s["steps"] == 15
     losses = np.load(tmp_path / "losses.npz")
@@ -63,7 +63,7 @@ def test_epoch_start_resets_hidden_state(tmp_path, small_corpus):
     cfg2 = _cfg(epochs=2)
     train(c, cfg2, tmp_path / "two")
     L2 = np.load(tmp_path / "two" / "losses.npz")["loss"][upe]
-    assert np.isclose(L2, model.loss(p, c.ids[:25], c.ids[1:26], np.zeros(cfg.m)), rtol=1e-12)
+    assert np.isclose(L2, model.loss(p, c.ids[:25], c.ids[1:26], np.zeros(cfg.hidden_size)), rtol=1e-12)
 
 
 def test_best_model_is_the_state_at_the_lowest_smooth_loss(tmp_path):
@@ -105,7 +105,7 @@ def test_same_config_and_seed_give_identical_results(tmp_path, small_corpus):
 def test_snapshot_schedule_longer_than_training_warns(tmp_path):
     c = Corpus.from_text("abcdefghij klmnop, qrstuv. wxyz!\n" * 4, "t")
     err = io.StringIO()
-    train(c, _cfg(epochs=1, snapshot_every=2, snapshot_until=100), tmp_path, progress_stream=err)
+    train(c, _cfg(epochs=1, snapshots_every=2, snapshots_until=100), tmp_path, progress_stream=err)
     assert "warning: snapshots are scheduled up to step 100" in err.getvalue()
     assert [s["step"] for s in json.loads((tmp_path / "snapshots.json").read_text())] == [0, 2, 4]
 
@@ -113,7 +113,7 @@ def test_snapshot_schedule_longer_than_training_warns(tmp_path):
 def test_divergence_names_the_step_and_keeps_the_last_good_checkpoint(tmp_path, small_corpus):
     ck = tmp_path / "ck.npz"
     with pytest.raises(TrainingDiverged, match=r"update step (\d+)") as info:
-        train(small_corpus, _cfg(eta=1e307, m=10), tmp_path / "run", checkpoint_path=ck, checkpoint_every=1)
+        train(small_corpus, _cfg(eta=1e307, hidden_size=10), tmp_path / "run", checkpoint_path=ck, checkpoint_every=1)
     bad = int(re.search(r"update step (\d+)", str(info.value)).group(1))
     assert "last good checkpoint" in str(info.value)
     with np.load(ck) as z:
@@ -123,7 +123,7 @@ def test_divergence_names_the_step_and_keeps_the_last_good_checkpoint(tmp_path, 
 
 
 def test_bad_config_values_are_refused():
-    for kw in ({"m": 0}, {"eta": -1.0}, {"epochs": 0}, {"seq_length": -3}, {"sig": 0.0}):
+    for kw in ({"hidden_size": 0}, {"eta": -1.0}, {"epochs": 0}, {"seq_length": -3}, {"sig": 0.0}):
         with pytest.raises(UserError, match=next(iter(kw))):
             _cfg(**kw)
 
@@ -143,7 +143,7 @@ def test_killed_training_resumes_bit_identical(tmp_path, small_corpus):
     corpus_path = tmp_path / "c.npz"
     small_corpus.save(corpus_path)
     args = ["train", "--corpus", corpus_path, "--seed", 5, "--hidden-size", 64, "--epochs", 40,
-            "--snapshot-every", 500, "--snapshot-until", 4000, "--snapshot-length", 40, "--checkpoint-every", 700]
+            "--snapshots-every", 500, "--snapshots-until", 4000, "--snapshots-length", 40, "--checkpoint-every", 700]
     run_rnn(*args, "--out-dir", tmp_path / "straight", check=True)
     ck = tmp_path / "ck.npz"
     out = tmp_path / "resumed"
@@ -167,66 +167,122 @@ def test_killed_training_resumes_bit_identical(tmp_path, small_corpus):
 
 
 # one other value for every training setting (the list is checked against TrainConfig's fields)
-OTHER_SETTINGS = {"seed": 4, "m": 11, "eta": 0.2, "sig": 0.02, "seq_length": 24, "epochs": 3, "clip": 4.0,
-                  "snapshot_every": 50, "snapshot_until": 200, "snapshot_length": 31, "sample_seed": 1}
+OTHER_SETTINGS = {"seed": 4, "hidden_size": 11, "eta": 0.2, "sig": 0.02, "seq_length": 24, "epochs": 3, "clip": 4.0,
+                  "snapshots_every": 50, "snapshots_until": 200, "snapshots_length": 31, "synthesis_seed": 1}
+
+
+def _checkpoint_of(corpus, cfg, path, tmp_path, code_sha256=""):
+    """A real checkpoint of cfg on corpus, written as on SIGTERM after the first chunk."""
+    from rnn.pipeline.guard import StopRequest
+
+    stop = StopRequest()
+    stop.stop("SIGTERM")
+    with pytest.raises(Terminated):
+        train(corpus, cfg, tmp_path / "stopped", checkpoint_path=path, checkpoint_every=10**9,
+              progress_stream=io.StringIO(), stop=stop, code_sha256=code_sha256)
+    assert path.exists()
+
+
+def _not_resumed(corpus, cfg, ck, tmp_path, differ: str):
+    """Training with a checkpoint of another identity starts from step 0, says why in one line, and
+    ends as a run that never saw the checkpoint."""
+    err = io.StringIO()
+    train(corpus, cfg, tmp_path / "o", checkpoint_path=ck, progress_stream=err)
+    lines = [ln for ln in err.getvalue().splitlines() if ln.startswith("not resuming")]
+    assert len(lines) == 1 and f"({differ} differ)" in lines[0] and lines[0].endswith("training starts from step 0")
+    train(corpus, cfg, tmp_path / "fresh", progress_stream=io.StringIO())
+    assert run_files(tmp_path / "o") == run_files(tmp_path / "fresh")
 
 
 @pytest.mark.parametrize("key", sorted(OTHER_SETTINGS))
-def test_checkpoint_differing_in_one_setting_is_refused(tmp_path, small_corpus, key):
-    """A checkpoint made with one setting changed, and only that one, is refused, naming the setting."""
+def test_checkpoint_differing_in_one_setting_is_not_resumed(tmp_path, small_corpus, key):
+    """A checkpoint made with one setting changed, and only that one, is not resumed: the run starts
+    over, naming the setting."""
     from dataclasses import fields, replace
 
-    from rnn import checkpoint
-    from rnn.train import fingerprint
+    from rnn.core import checkpoint
+    from rnn.core.train import fingerprint
 
     assert set(OTHER_SETTINGS) == {f.name for f in fields(TrainConfig)}
-    cfg = _cfg(epochs=1)
+    corpus = Corpus.from_text(small_corpus.text[:3000], "t")
+    cfg = _cfg(epochs=1, snapshots_every=40, snapshots_until=80)
     other = replace(cfg, **{key: OTHER_SETTINGS[key]})
     assert getattr(other, key) != getattr(cfg, key)
     ck = tmp_path / "ck.npz"
-    checkpoint.save(ck, fingerprint(other, small_corpus), {"x": np.arange(3.0)}, {"step": 7}, {"snapshots": []})
-    with pytest.raises(UserError, match=rf"other settings \({key} differ\)"):
-        train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck)
+    _checkpoint_of(corpus, other, ck, tmp_path)
+    _not_resumed(corpus, cfg, ck, tmp_path, key)
     # the same settings are accepted, and everything saved comes back
-    arrays, scalars, records = checkpoint.load(ck, fingerprint(other, small_corpus))
+    checkpoint.save(ck, fingerprint(other, corpus), {"x": np.arange(3.0)}, {"step": 7}, {"snapshots": []})
+    arrays, scalars, records = checkpoint.load(ck, fingerprint(other, corpus))
     assert list(arrays) == ["x"] and np.array_equal(arrays["x"], np.arange(3.0))
     assert scalars == {"step": 7} and records == {"snapshots": []}
 
 
-def test_checkpoint_of_another_text_is_refused(tmp_path, small_corpus):
+def test_checkpoint_of_another_text_is_not_resumed(tmp_path, small_corpus):
     """Same settings, another text: with the same vocabulary (corpus_sha256), or another (also vocab)."""
-    from rnn import checkpoint
-    from rnn.train import fingerprint
-
-    cfg = _cfg(epochs=1)
-    ck = tmp_path / "ck.npz"
-    text = small_corpus.text
+    cfg = _cfg(epochs=1, snapshots_every=40, snapshots_until=80)
+    text = small_corpus.text[:3000]
+    corpus = Corpus.from_text(text, "t")
     swapped = Corpus.from_text(text[1:] + text[0], "t")  # the same characters in another order
-    assert swapped.vocab == small_corpus.vocab
-    for other, differ in ((swapped, "corpus_sha256"), (Corpus.from_text(text[:2000], "t"), "corpus_sha256, vocab")):
-        checkpoint.save(ck, fingerprint(cfg, other), {}, {}, {})
-        with pytest.raises(UserError, match=rf"\({differ} differ\)"):
-            train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck)
+    assert swapped.vocab == corpus.vocab
+    for i, (other, differ) in enumerate(((swapped, "corpus_sha256"),
+                                         (Corpus.from_text(text[:2000], "t"), "corpus_sha256, vocab"))):
+        ck = tmp_path / f"ck{i}.npz"
+        _checkpoint_of(other, cfg, ck, tmp_path / f"a{i}")
+        _not_resumed(corpus, cfg, ck, tmp_path / f"b{i}", differ)
 
 
-def test_checkpoint_from_other_settings_is_refused(tmp_path, small_corpus):
+def test_checkpoint_of_other_code_is_not_resumed(tmp_path, small_corpus):
+    """The code that trains is part of a checkpoint's identity: after an edit, a run starts over."""
+    corpus = Corpus.from_text(small_corpus.text[:3000], "t")
+    cfg = _cfg(epochs=1, snapshots_every=40, snapshots_until=80)
+    ck = tmp_path / "ck.npz"
+    _checkpoint_of(corpus, cfg, ck, tmp_path, code_sha256="0" * 64)  # as if made by other code
+    _not_resumed(corpus, cfg, ck, tmp_path, "code_sha256")
+
+
+def test_code_fingerprint_follows_every_module_a_command_runs(tmp_path, monkeypatch):
+    """An edit to any file the command imports (the kernel, the products it calls) changes it; an edit
+    to a module it does not run (the figures, for training) does not."""
+    import shutil
+
+    from rnn.pipeline import code
+
+    copy = tmp_path / "rnn"
+    shutil.copytree(code.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(code, "PACKAGE", copy)
+    code._tree.cache_clear()
+    before = code.fingerprint("train")
+    for name, changes in (("core/products.py", True), ("core/kernel.py", True), ("reporting/naive.py", False),
+                          ("settings.py", True), ("reporting/figures.py", False)):
+        original = (copy / name).read_text()
+        (copy / name).write_text(original + "\n# an edit\n")
+        assert (code.fingerprint("train") != before) == changes, name
+        (copy / name).write_text(original)
+    assert code.fingerprint("train") == before
+    code._tree.cache_clear()
+
+
+def test_checkpoint_from_other_settings_starts_over_and_a_damaged_one_is_refused(tmp_path, small_corpus):
     corpus_path = tmp_path / "c.npz"
     small_corpus.save(corpus_path)
     ck = tmp_path / "ck.npz"
-    from rnn import checkpoint
-    from rnn.train import fingerprint
+    from rnn.core import checkpoint
+    from rnn.core.train import fingerprint
 
     checkpoint.save(ck, fingerprint(_cfg(eta=0.2), small_corpus), {}, {}, {})
-    proc = run_rnn("train", "--corpus", corpus_path, "--out-dir", tmp_path / "o", "--checkpoint", ck, "--eta", 0.1)
-    assert proc.returncode == 2 and "other settings" in proc.stderr and "Traceback" not in proc.stderr
+    args = ("train", "--corpus", corpus_path, "--out-dir", tmp_path / "o", "--checkpoint", ck, "--hidden-size", 5,
+            "--epochs", 1, "--snapshots-until", 0)
+    proc = run_rnn(*args, "--eta", 0.1)
+    assert proc.returncode == 0 and "not resuming" in proc.stderr and "Traceback" not in proc.stderr
     ck.write_bytes(b"PK\x03\x04 truncated")
-    proc = run_rnn("train", "--corpus", corpus_path, "--out-dir", tmp_path / "o", "--checkpoint", ck)
+    proc = run_rnn(*args)
     assert proc.returncode == 2 and "damaged checkpoint" in proc.stderr
 
 
 def test_checkpoint_with_a_pickled_array_is_refused_as_damaged(tmp_path, small_corpus):
-    from rnn import checkpoint
-    from rnn.train import fingerprint
+    from rnn.core import checkpoint
+    from rnn.core.train import fingerprint
 
     fp = fingerprint(_cfg(), small_corpus)
     ck = tmp_path / "ck.npz"
@@ -238,11 +294,11 @@ def test_checkpoint_with_a_pickled_array_is_refused_as_damaged(tmp_path, small_c
 
 def test_checkpoint_lacking_a_setting_names_it(tmp_path, small_corpus):
     """A checkpoint whose fingerprint has no `eta` at all (an older format) differs in eta."""
-    from rnn import checkpoint
-    from rnn.train import fingerprint
+    from rnn.core import checkpoint
+    from rnn.core.train import fingerprint
 
     fp = fingerprint(_cfg(), small_corpus)
     ck = tmp_path / "ck.npz"
     checkpoint.save(ck, {k: v for k, v in fp.items() if k != "eta"}, {}, {}, {})
-    with pytest.raises(UserError, match=r"\(eta differ\)"):
+    with pytest.raises(checkpoint.Mismatch, match=r"made with other settings \(eta differ\)"):
         checkpoint.load(ck, fp)

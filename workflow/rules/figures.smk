@@ -1,31 +1,8 @@
-rule metrics:
-    """metrics.csv (one row per seed, every summary field) and the seeds table."""
-    input:
-        SUMMARIES,
-        reference=REFERENCE,
-        code=sources("metrics"),
-    output:
-        csv=report(
-            "results/metrics.csv", caption="../report/metrics.rst", category="Runs"
-        ),
-        tex="results/seeds.tex",
-    log:
-        "logs/metrics.log",
-    localrule: True
-    conda:
-        "../envs/rnn.yaml"
-    params:
-        runs=RUN_DIRS,
-    shell:
-        "python -m rnn metrics --runs {params.runs} --reference {input.reference}"
-        " --csv {output.csv} --tex {output.tex} > {log} 2>&1"
-
-
 rule figures:
     """Figure 1 (a) per update step, (b) every 10,000th step, and all seeds overlaid."""
     input:
         SUMMARIES,
-        losses=[f"{d}/{out.RunFiles.losses}" for d in RUN_DIRS],
+        losses=LOSSES,
         code=sources("figures"),
     output:
         report(FIGURES, caption="../report/figures.rst", category="Smooth loss"),
@@ -36,7 +13,8 @@ rule figures:
         "../envs/rnn.yaml"
     params:
         runs=RUN_DIRS,
+        out_dir=lambda wildcards, output: os.path.dirname(output[0]),
         settings=flags(config, "figures"),
     shell:
-        f"python -m rnn figures --runs {{params.runs}} {{params.settings}} --out-dir {out.FIGURE_DIR}"
-        " > {log} 2>&1"
+        "python -m rnn figures --runs {params.runs:q} {params.settings} --out-dir {params.out_dir:q}"
+        " > {log:q} 2>&1"

@@ -23,5 +23,5 @@ rule gradcheck:
     params:
         settings=flags(config, "gradcheck"),
     shell:
-        "python -m rnn gradcheck --corpus {input.corpus} {params.settings} --reference {input.reference}"
-        " --out {output.json} --table {output.table} > {log} 2>&1"
+        "python -m rnn gradcheck --corpus {input.corpus:q} {params.settings} --reference {input.reference:q}"
+        " --out {output.json:q} --table {output.table:q} > {log:q} 2>&1"

@@ -1,7 +1,6 @@
 rule prepare:
     """Read the book (UTF-8, universal newlines), build the sorted vocabulary, encode it."""
     input:
-        BOOK,
         code=sources("prepare"),
     output:
         corpus=out.CORPUS,
@@ -15,5 +14,6 @@ rule prepare:
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
     params:
         settings=flags(config, "prepare"),
+        book_sha256=BOOK_SHA256,  # the book's content: a replaced text reruns, a touch does not
     shell:
-        "python -m rnn prepare {params.settings} --out {output.corpus} --facts {output.facts} > {log} 2>&1"
+        "python -m rnn prepare {params.settings} --out {output.corpus:q} --facts {output.facts:q} > {log:q} 2>&1"

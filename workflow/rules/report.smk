@@ -7,7 +7,7 @@ rule provenance:
         + expand("benchmarks/train/seed{seed}.tsv", seed=SEEDS),
         code=sources("provenance"),
     output:
-        "results/provenance.json",
+        out.PROVENANCE,
     log:
         "logs/provenance.log",
     localrule: True
@@ -17,8 +17,8 @@ rule provenance:
         config=json.dumps(config, sort_keys=True),
         runs=RUN_DIRS,
     shell:
-        "python -m rnn provenance --config {params.config:q} --corpus-facts {input.facts}"
-        " --runs {params.runs} --benchmarks {input.benchmarks} --out {output} > {log} 2>&1"
+        "python -m rnn provenance --config {params.config:q} --corpus-facts {input.facts:q}"
+        " --runs {params.runs:q} --benchmarks {input.benchmarks:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule checksums:
@@ -27,7 +27,7 @@ rule checksums:
         CHECKSUMMED,
         code=sources("checksums"),
     output:
-        "results/checksums.sha256",
+        out.CHECKSUMS,
     log:
         "logs/checksums.log",
     localrule: True
@@ -36,55 +36,55 @@ rule checksums:
     params:
         files=CHECKSUMMED,
     shell:
-        "python -m rnn checksums {params.files} --out {output} > {log} 2>&1"
+        "python -m rnn checksums {params.files:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule report_fragments:
     """The numbers the hand-written report/report.tex \\input's: settings, macros, reproduction."""
     input:
-        "results/provenance.json",
+        out.PROVENANCE,
         out.GRADCHECK,
-        "results/best_passage.json",
-        "results/bench.json",
-        "results/checksums.sha256",
+        out.PASSAGE,
+        out.BENCH,
+        out.CHECKSUMS,
         reference=REFERENCE,
         code=sources("report"),
     output:
-        "results/tex/macros.tex",
-        "results/tex/settings.tex",
-        "results/tex/reproduction.tex",
+        out.MACROS,
+        out.SETTINGS_TABLE,
+        out.REPRODUCTION_TABLE,
     log:
         "logs/report_fragments.log",
     localrule: True
     conda:
         "../envs/rnn.yaml"
     shell:
-        "python -m rnn report --results results --reference {input.reference}"
-        " --out-dir results/tex > {log} 2>&1"
+        "python -m rnn report --reference {input.reference:q} > {log:q} 2>&1"
 
 
 rule report_pdf:
     """latexmk -pdf on report/report.tex; rebuilt exactly when a fragment or figure changes."""
     input:
-        tex="report/report.tex",
+        tex=out.REPORT_TEX,
         fragments=[
-            "results/tex/macros.tex",
-            "results/tex/settings.tex",
-            "results/tex/reproduction.tex",
+            out.MACROS,
+            out.SETTINGS_TABLE,
+            out.REPRODUCTION_TABLE,
             out.TABLE1,
-            "results/seeds.tex",
-            "results/snapshots.tex",
-            "results/best_passage.tex",
-            "results/sampling_panel.tex",
-            "results/tex/sweep.tex",
+            out.SEEDS_TABLE,
+            out.SNAPSHOTS_TABLE,
+            out.PASSAGE_TABLE,
+            out.PANEL_TABLE,
+            out.SWEEP_SECTION,
         ],
         figures=FIGURES_PDF,
+        code=sources("pdf"),
     output:
-        "report/report.pdf",
+        out.REPORT_PDF,
     log:
         "logs/report_pdf.log",
     localrule: True
     conda:
         "../envs/rnn.yaml"
     shell:
-        "python -m rnn pdf --tex {input.tex} --out {output} --build-dir report/build > {log} 2>&1"
+        "python -m rnn pdf --tex {input.tex:q} --out {output:q} > {log:q} 2>&1"

@@ -1,100 +1,27 @@
 # A hyperparameter sweep (config key `sweep`): every combination of the listed values, each trained
-# with every seed into results/sweep/<key>~<value>/.../seed{N}/ (Snakemake's Paramspace layout).
-# A point equal to the main run's settings reuses results/runs/seed{N}: nothing is trained twice.
+# with every seed by rule train_sweep into results/sweep/<key>~<value>/.../seed{N}/ (Snakemake's
+# Paramspace layout). A point equal to the main run's settings reuses results/runs/seed{N}.
 
 
-rule train_sweep:
-    """One (point, seed) of the sweep: the main run's settings with the point's values."""
+rule sweep:
+    """The sweep's metrics.csv (a row per point and seed), table, figures and report section; without
+    a sweep, an empty section."""
     input:
-        corpus=out.CORPUS,
-        code=sources("train"),
+        [f"{r['dir']}/{out.RunFiles.summary}" for r in SWEEP_RUNS],
+        [f"{r['dir']}/{out.RunFiles.losses}" for r in SWEEP_RUNS],
+        code=sources("sweep"),
     output:
-        expand(
-            f"{SWEEP_DIR}/{{point}}/seed{{seed}}/{{name}}",
-            name=out.RunFiles.all(),
-            allow_missing=True,
-        ),
+        **{
+            name: report(paths, caption="../report/sweep.rst", category="Sweep")
+            for name, paths in SWEEP_OUTPUTS.items()
+        },
+        section=out.SWEEP_SECTION,
     log:
-        f"logs/sweep/{{point}}/seed{{seed}}.log",
-    benchmark:
-        f"benchmarks/sweep/{{point}}/seed{{seed}}.tsv"
-    wildcard_constraints:
-        point=r"[a-z_]+~[^/]+(/[a-z_]+~[^/]+)*",
-        seed=r"\d+",
+        "logs/sweep.log",
+    localrule: True
     conda:
         "../envs/rnn.yaml"
-    threads: 1
-    resources:
-        runtime=train_runtime_minutes,
-        mem_mb=train_mem_mb,
     params:
-        out_dir=lambda wildcards: f"{SWEEP_DIR}/{wildcards.point}/seed{wildcards.seed}",
-        checkpoint=lambda wildcards: f"results/checkpoints/sweep/{wildcards.point}/seed{wildcards.seed}.npz",
-        settings=lambda wildcards: flags(
-            point_config(config, parse_point(wildcards.point)), "train"
-        ),
-    shell:  # exec: as in rule train, so that SIGTERM reaches the trainer
-        "exec python -m rnn train --corpus {input.corpus} --out-dir {params.out_dir} --seed {wildcards.seed}"
-        " {params.settings} --checkpoint {params.checkpoint} > {log} 2>&1"
-
-
-if SWEEP_RUNS:
-
-    rule sweep:
-        """The sweep's metrics.csv (a row per point and seed), table, figures and report section."""
-        input:
-            [f"{r['dir']}/{out.RunFiles.summary}" for r in SWEEP_RUNS],
-            [f"{r['dir']}/{out.RunFiles.losses}" for r in SWEEP_RUNS],
-            code=sources("sweep"),
-        output:
-            metrics=report(
-                f"{SWEEP_DIR}/metrics.csv",
-                caption="../report/sweep.rst",
-                category="Sweep",
-            ),
-            table=report(
-                f"{SWEEP_DIR}/table.tex",
-                caption="../report/sweep.rst",
-                category="Sweep",
-            ),
-            figures=report(
-                expand(
-                    f"{SWEEP_DIR}/{{name}}.{{ext}}",
-                    name=SWEEP_FIGURES,
-                    ext=out.FIGURE_FORMATS,
-                ),
-                caption="../report/sweep.rst",
-                category="Sweep",
-            ),
-            section="results/tex/sweep.tex",
-        log:
-            "logs/sweep.log",
-        localrule: True
-        conda:
-            "../envs/rnn.yaml"
-        params:
-            runs=json.dumps(SWEEP_RUNS),  # key order kept: it is the directories' order
-            out_dir=SWEEP_DIR,
-        shell:
-            "python -m rnn sweep --runs {params.runs:q} --out-dir {params.out_dir}"
-            " --section {output.section} > {log} 2>&1"
-
-else:
-
-    rule no_sweep:
-        """Without a sweep, the report's Sweep section is empty."""
-        input:
-            code=sources("sweep"),
-        output:
-            section="results/tex/sweep.tex",
-        log:
-            "logs/sweep.log",
-        localrule: True
-        conda:
-            "../envs/rnn.yaml"
-        params:
-            runs="[]",
-            out_dir=SWEEP_DIR,
-        shell:
-            "python -m rnn sweep --runs {params.runs:q} --out-dir {params.out_dir}"
-            " --section {output.section} > {log} 2>&1"
+        runs=json.dumps(SWEEP_RUNS),  # key order kept: it is the directories' order
+    shell:
+        "python -m rnn sweep --runs {params.runs:q} --section {output.section:q} > {log:q} 2>&1"

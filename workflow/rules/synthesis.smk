@@ -5,7 +5,7 @@ rule snapshots:
         code=sources("snapshots"),
     output:
         report(
-            "results/snapshots.tex",
+            out.SNAPSHOTS_TABLE,
             caption="../report/snapshots.rst",
             category="Synthesis",
         ),
@@ -17,24 +17,22 @@ rule snapshots:
     params:
         run=lambda wildcards, input: os.path.dirname(input[0]),
     shell:
-        "python -m rnn snapshots --run {params.run} --out {output} > {log} 2>&1"
+        "python -m rnn snapshots --run {params.run:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule best_passage:
     """A passage from the best model over all seeds (lowest smooth loss)."""
     input:
         SUMMARIES,
-        models=[f"{d}/{out.RunFiles.model_best}" for d in RUN_DIRS],
+        models=MODELS_BEST,
         corpus=out.CORPUS,
         code=sources("passage"),
     output:
         txt=report(
-            "results/best_passage.txt",
-            caption="../report/passage.rst",
-            category="Synthesis",
+            out.PASSAGE_TEXT, caption="../report/passage.rst", category="Synthesis"
         ),
-        json="results/best_passage.json",
-        tex="results/best_passage.tex",
+        json=out.PASSAGE,
+        tex=out.PASSAGE_TABLE,
     log:
         "logs/best_passage.log",
     localrule: True
@@ -44,24 +42,20 @@ rule best_passage:
         runs=RUN_DIRS,
         settings=flags(config, "passage"),
     shell:
-        "python -m rnn passage --runs {params.runs} {params.settings} --corpus {input.corpus}"
-        " --txt {output.txt} --json {output.json} --tex {output.tex} > {log} 2>&1"
+        "python -m rnn passage --runs {params.runs:q} {params.settings} --corpus {input.corpus:q}"
+        " --txt {output.txt:q} --json {output.json:q} --tex {output.tex:q} > {log:q} 2>&1"
 
 
 rule sampling_panel:
     """Short passages from the best model at several temperatures and with top-p, from one state."""
     input:
         SUMMARIES,
-        models=[f"{d}/{out.RunFiles.model_best}" for d in RUN_DIRS],
+        models=MODELS_BEST,
         corpus=out.CORPUS,
         code=sources("panel"),
     output:
-        json="results/sampling_panel.json",
-        tex=report(
-            "results/sampling_panel.tex",
-            caption="../report/panel.rst",
-            category="Synthesis",
-        ),
+        json=out.PANEL,
+        tex=report(out.PANEL_TABLE, caption="../report/panel.rst", category="Synthesis"),
     log:
         "logs/sampling_panel.log",
     localrule: True
@@ -71,5 +65,5 @@ rule sampling_panel:
         runs=RUN_DIRS,
         settings=flags(config, "panel"),
     shell:
-        "python -m rnn panel --runs {params.runs} {params.settings} --corpus {input.corpus}"
-        " --json {output.json} --tex {output.tex} > {log} 2>&1"
+        "python -m rnn panel --runs {params.runs:q} {params.settings} --corpus {input.corpus:q}"
+        " --json {output.json:q} --tex {output.tex:q} > {log:q} 2>&1"

@@ -16,30 +16,27 @@ rule train:
         runtime=train_runtime_minutes,
         mem_mb=train_mem_mb,
     params:
-        out_dir=lambda wildcards: out.RUN_DIR.format(seed=wildcards.seed),
-        checkpoint=lambda wildcards: out.CHECKPOINT.format(seed=wildcards.seed),
-        settings=flags(config, "train"),
+        out_dir=lambda wildcards, output: os.path.dirname(output[0]),
+        checkpoint=lambda wildcards: (
+            out.SWEEP_CHECKPOINT if hasattr(wildcards, "point") else out.CHECKPOINT
+        ).format(**wildcards),
+        settings=lambda wildcards: flags(job_settings(wildcards), "train"),
     # exec: the job's process is the trainer itself, so that SIGTERM from SLURM (time limit,
-    # preemption, scancel) reaches it and the job ends only once its checkpoint is written
+    # preemption, scancel) reaches it and the job ends only once its checkpoint is written;
+    # --exit-with-parent: a trainer whose Snakemake is killed stops instead of running on
     shell:
-        "exec python -m rnn train --corpus {input.corpus} --out-dir {params.out_dir} --seed {wildcards.seed}"
-        " {params.settings} --checkpoint {params.checkpoint} > {log} 2>&1"
+        "exec python -m rnn train --corpus {input.corpus:q} --out-dir {params.out_dir:q} --seed {wildcards.seed:q}"
+        " {params.settings} --checkpoint {params.checkpoint:q} --exit-with-parent > {log:q} 2>&1"
 
 
-rule bench:
-    """Microseconds per update step: naive baseline, reference and compiled kernel, side by side."""
-    input:
-        code=sources("bench"),
+use rule train as train_sweep with:
     output:
-        "results/bench.json",
+        expand(
+            f"{out.SWEEP_RUN_DIR}/{{name}}",
+            name=out.RunFiles.all(),
+            allow_missing=True,
+        ),
     log:
-        "logs/bench.log",
-    localrule: True  # on a cluster too: a few seconds, on the machine that the report names
-    conda:
-        "../envs/rnn.yaml"
-    threads: workflow.cores  # all local cores: no other job runs while it measures
-    resources:
-        runtime=10,
-        mem_mb=lambda wildcards, attempt: 1000 * attempt,
-    shell:
-        "python -m rnn bench --out {output} > {log} 2>&1"
+        "logs/sweep/{point}/seed{seed}.log",
+    benchmark:
+        "benchmarks/sweep/{point}/seed{seed}.tsv"

@@ -8,43 +8,47 @@ change the arithmetic, so a run resumed from a checkpoint ends bit-identical to 
 from __future__ import annotations
 
 import json
-import signal
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
-from . import checkpoint, kernel, settings
+from .. import settings
+from ..errors import Terminated, UserError
+from ..files import save_npz, write_json, write_text
+from ..outputs import RunFiles
+from . import checkpoint, kernel
 from .corpus import Corpus, updates_per_epoch
-from .errors import Terminated, UserError
-from .files import save_npz, write_json, write_text
 from .model import init_params, save_model
-from .outputs import RunFiles
 from .sample import snapshot_rng, synthesize
 
-SETTING_OF = {s.dest("train"): s.key for s in settings.SETTINGS if "train" in s.flags}  # field -> config key
+SETTING_OF = {s.dest: s.key for s in settings.SETTINGS if "train" in s.commands}  # field -> config key
 CHUNK = 2000  # update steps per kernel call between progress checks (about 0.3 s)
+
+
+def _default(key: str):
+    return settings.BY_KEY[key].default
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """One run's settings; their defaults, ranges and meanings are rnn/settings.py's (a test checks)."""
+    """One run's settings: each field is the setting of that name in rnn/settings.py (its config key
+    with '_' for '.'), with the default, range and meaning given there."""
 
     seed: int = 1
-    m: int = 100
-    eta: float = 0.1
-    sig: float = 0.01
-    seq_length: int = 25
-    epochs: int = 10
-    clip: float = 5.0
-    snapshot_every: int = 10_000
-    snapshot_until: int = 100_000
-    snapshot_length: int = 200
-    sample_seed: int = 0
+    hidden_size: int = _default("hidden_size")
+    eta: float = _default("eta")
+    sig: float = _default("sig")
+    seq_length: int = _default("seq_length")
+    epochs: int = _default("epochs")
+    clip: float = _default("clip")
+    snapshots_every: int = _default("snapshots.every")
+    snapshots_until: int = _default("snapshots.until")
+    snapshots_length: int = _default("snapshots.length")
+    synthesis_seed: int = _default("synthesis_seed")
 
     def __post_init__(self):
         for f in fields(self):
@@ -52,13 +56,23 @@ class TrainConfig:
                 settings.check(SETTING_OF[f.name], getattr(self, f.name))
 
     def snapshot_steps(self, total_steps: int) -> list[int]:
-        """0, every, 2 every, ... up to snapshot_until, within the run."""
-        last = min(self.snapshot_until, total_steps)
-        return list(range(0, last + 1, self.snapshot_every))
+        """0, every, 2 every, ... up to snapshots_until, within the run."""
+        last = min(self.snapshots_until, total_steps)
+        return list(range(0, last + 1, self.snapshots_every))
 
 
 class TrainingDiverged(UserError):
-    """The loss became NaN or infinite."""
+    """The loss became NaN or infinite, or the smooth loss passed DIVERGENCE_FACTOR times its scale."""
+
+
+DIVERGENCE_FACTOR = 10.0  # docs/algorithm.md section 3.9
+
+
+def divergence_limit(first_loss: float, tau: int, K: int) -> float:
+    """The smooth loss above which training has diverged (docs/algorithm.md section 3.9): ten times
+    the larger of the first loss and the loss of a uniform guess, tau ln K. Training never comes back
+    from there; a healthy run stays below its first loss after its first few hundred updates."""
+    return DIVERGENCE_FACTOR * max(first_loss, tau * float(np.log(K)))
 
 
 class Progress:
@@ -92,24 +106,10 @@ class Progress:
         self.stream.flush()
 
 
-@contextmanager
-def stop_on_sigterm():
-    """An Event that SIGTERM sets, in place of ending the process, for `train(stop=...)`.
-
-    SLURM sends SIGTERM at a job's time limit, on preemption and on scancel, and SIGKILL only
-    KillWait seconds (30 by default) later: training checks the event after each kernel chunk
-    (about 0.3 s), writes its checkpoint and stops, so at most that chunk is computed again.
-    """
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
-    try:
-        yield stop
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def fingerprint(cfg: TrainConfig, corpus: Corpus) -> dict:
-    return {**asdict(cfg), "corpus_sha256": corpus.sha256, "vocab": corpus.vocab}
+def fingerprint(cfg: TrainConfig, corpus: Corpus, code_sha256: str = "") -> dict:
+    """What a run's numbers depend on: its settings, its text and the code that trains it (the
+    command line passes `pipeline.code.fingerprint("train")`)."""
+    return {**asdict(cfg), "corpus_sha256": corpus.sha256, "vocab": corpus.vocab, "code_sha256": code_sha256}
 
 
 @dataclass
@@ -131,9 +131,9 @@ class RunState:
     @classmethod
     def start(cls, corpus: Corpus, cfg: TrainConfig, total: int) -> "RunState":
         """Initial weights (docs/algorithm.md section 2.2), zero memory, nothing recorded yet."""
-        params = kernel.KernelState.from_params(init_params(corpus.K, cfg.m, cfg.sig, cfg.seed))
-        return cls(params=params, h=np.zeros(cfg.m), best_P=tuple(a.copy() for a in params.param_tuple()),
-                   best_h=np.zeros(cfg.m), best=np.array([np.inf, 0.0, 0.0]),
+        params = kernel.KernelState.from_params(init_params(corpus.K, cfg.hidden_size, cfg.sig, cfg.seed))
+        return cls(params=params, h=np.zeros(cfg.hidden_size), best_P=tuple(a.copy() for a in params.param_tuple()),
+                   best_h=np.zeros(cfg.hidden_size), best=np.array([np.inf, 0.0, 0.0]),
                    losses=np.zeros(total), smooths=np.zeros(total))
 
     def save(self, path, fp: dict) -> None:
@@ -143,32 +143,59 @@ class RunState:
         checkpoint.save(path, fp, arrays, {"e": self.e, "step": self.step, "smooth": self.smooth},
                         {"snapshots": self.snapshots})
 
-    def restore(self, path, fp: dict) -> None:
+    def restore(self, path, fp: dict, N: int, tau: int) -> None:
+        """The state a checkpoint holds, after checking every array and counter against this run (a
+        damaged file is refused, never passed to the kernel)."""
         arrays, scalars, records = checkpoint.load(path, fp)
-        for name, arr in self.params.arrays().items():
-            arr[...] = arrays[name]
-        for i, arr in enumerate(self.best_P):
-            arr[...] = arrays[f"best{i}"]
-        self.h[:], self.best_h[:], self.best[:] = arrays["h"], arrays["best_h"], arrays["best"]
-        self.e, self.step, self.smooth = scalars["e"], scalars["step"], scalars["smooth"]
-        self.losses[:self.step], self.smooths[:self.step] = arrays["losses"], arrays["smooths"]
-        self.snapshots = records["snapshots"]
+
+        def bad(why: str):
+            return UserError(f"{path}: damaged checkpoint ({why}); delete it to train from the start")
+
+        try:
+            e, step, smooth = int(scalars["e"]), int(scalars["step"]), float(scalars["smooth"])
+            snapshots = records["snapshots"]
+        except (KeyError, TypeError, ValueError):
+            raise bad("its counters are missing") from None
+        if not (0 <= e <= N - tau - 1 and 0 <= step <= len(self.losses) and np.isfinite(smooth)):
+            raise bad(f"position {e} or step {step} outside this run")
+        if not (isinstance(snapshots, list) and all(isinstance(x, dict) and "step" in x and "text" in x
+                                                    for x in snapshots)):
+            raise bad("its snapshots are not a list of records")
+        targets = {**self.params.arrays(), **{f"best{i}": a for i, a in enumerate(self.best_P)},
+                   "h": self.h, "best_h": self.best_h, "best": self.best,
+                   "losses": self.losses[:step], "smooths": self.smooths[:step]}
+        for name, target in targets.items():
+            got = arrays.get(name)
+            if got is None or got.shape != target.shape or got.dtype.kind != "f":
+                raise bad(f"array {name} is missing or has the wrong shape")
+            if name != "best" and not np.isfinite(got).all():
+                raise bad(f"array {name} holds a value that is not finite")
+        K = self.params.V.shape[0]
+        if step and not (np.isfinite(arrays["best"][0]) and 1 <= arrays["best"][1] <= step
+                         and 0 <= arrays["best"][2] < K and arrays["best"][2] == int(arrays["best"][2])):
+            raise bad("its best model's step or next character is outside this run")
+        for name, target in targets.items():
+            target[...] = arrays[name]
+        self.e, self.step, self.smooth, self.snapshots = e, step, smooth, snapshots
 
 
 def _diverged(what: str, bad: int, upe: int, cfg: TrainConfig, checkpoint_path) -> TrainingDiverged:
+    kept = checkpoint_path and Path(checkpoint_path).exists()  # name only a file that is there
     return TrainingDiverged(
         f"training diverged: {what} at update step {bad} (epoch {(bad - 1) // upe + 1}); "
         f"lower `eta` (now {cfg.eta}) or check the corpus"
-        + (f"; the last good checkpoint is kept at {checkpoint_path}" if checkpoint_path else ""))
+        + (f"; the last good checkpoint is kept at {checkpoint_path}" if kept else ""))
 
 
 def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
           checkpoint_every: int = 20_000, progress_stream=sys.stderr,
-          stop: threading.Event | None = None) -> dict:
+          stop: threading.Event | None = None, code_sha256: str = "") -> dict:
     """Train one run and write its files into out_dir; returns the summary.
 
-    When `stop` is set (see `stop_on_sigterm`), training ends after the current kernel chunk:
-    it writes the checkpoint and raises Terminated."""
+    A checkpoint is resumed only when it was made with the same settings, text and code (code_sha256).
+    When `stop` is set (SIGTERM, or the parent gone: `pipeline.guard`), training ends after the
+    current kernel chunk: it writes the checkpoint and raises Terminated."""
+    out_dir = Path(out_dir)
     t0 = time.perf_counter()
     tau = cfg.seq_length
     if corpus.N < tau + 1:
@@ -176,26 +203,30 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
     upe = updates_per_epoch(corpus.N, tau)
     total = cfg.epochs * upe
     book = corpus.ids.astype(np.int32)
-    fp = fingerprint(cfg, corpus)
+    fp = fingerprint(cfg, corpus, code_sha256)
 
-    # the state: fresh, or where a checkpoint of the same settings and text left it
+    # the state: fresh, or where a checkpoint of the same settings, text and code left it
     run = RunState.start(corpus, cfg, total)
     if checkpoint_path and Path(checkpoint_path).exists():
-        run.restore(checkpoint_path, fp)
-        print(f"resuming from {checkpoint_path} at step {run.step}", file=progress_stream)
+        try:
+            run.restore(checkpoint_path, fp, corpus.N, tau)
+            print(f"resuming from {checkpoint_path} at step {run.step}", file=progress_stream)
+        except checkpoint.Mismatch as exc:
+            print(f"not resuming: {exc}; training starts from step 0", file=progress_stream)
+            run = RunState.start(corpus, cfg, total)
     snap_steps = cfg.snapshot_steps(total)
-    if cfg.snapshot_until > total:
-        print(f"warning: snapshots are scheduled up to step {cfg.snapshot_until:,} but training has "
+    if cfg.snapshots_until > total:
+        print(f"warning: snapshots are scheduled up to step {cfg.snapshots_until:,} but training has "
               f"{total:,} steps; taking the {len(snap_steps)} that fall within it", file=progress_stream)
     progress = Progress(total, upe, run.step, progress_stream)
-    work = kernel.workspace(corpus.K, cfg.m, tau)
+    work = kernel.workspace(corpus.K, cfg.hidden_size, tau)
     kernel_state = (run.params.param_tuple(), run.params.memory_tuple(), run.h, work)
 
     while True:
         # snapshot: text from the current parameters, before the update that comes next
         if run.step in snap_steps and not any(s["step"] == run.step for s in run.snapshots):
-            text = corpus.decode(synthesize(run.params.params(), run.h, book[run.e], cfg.snapshot_length,
-                                            snapshot_rng(cfg.sample_seed, run.step)))
+            text = corpus.decode(synthesize(run.params.params(), run.h, book[run.e], cfg.snapshots_length,
+                                            snapshot_rng(cfg.synthesis_seed, run.step)))
             run.snapshots.append({"step": run.step, "smooth_loss": run.smooth if run.step else None, "text": text})
         if run.step >= total:
             break
@@ -210,10 +241,17 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
                                              (run.best_P, run.best_h, run.best), record,
                                              (run.e, run.step, run.smooth), n)
 
-        # divergence: the kernel stopped before an update whose loss was not finite
+        # divergence: the kernel stopped before an update whose loss was not finite, or the smooth
+        # loss passed its limit (docs/algorithm.md section 3.9); nothing of this chunk is saved
         if done < n:
             bad = run.step + done + 1
             raise _diverged(f"the loss is {run.losses[bad - 1]}", bad, upe, cfg, checkpoint_path)
+        limit = divergence_limit(float(run.losses[0]), tau, corpus.K)
+        over = np.flatnonzero(~(run.smooths[run.step:run.step + n] <= limit))
+        if over.size:
+            bad = run.step + int(over[0]) + 1
+            raise _diverged(f"the smooth loss {run.smooths[bad - 1]:,.1f} passed {limit:,.1f} (ten times the larger "
+                            f"of the first loss and seq_length x ln K)", bad, upe, cfg, checkpoint_path)
         run.e, run.step, run.smooth = e, run.step + n, smooth
 
         # checkpoint: on schedule, or at once when asked to stop; only of finite parameters, so the
@@ -225,7 +263,7 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
             run.save(checkpoint_path, fp)
         if stopping:
             raise Terminated(
-                f"stopped at update step {run.step:,} of {total:,}; "
+                f"{getattr(stop, 'reason', 'SIGTERM')}: stopped at update step {run.step:,} of {total:,}; "
                 + (f"checkpoint written to {checkpoint_path}, the same command resumes from it"
                    if checkpoint_path else "no --checkpoint was given, so a rerun starts over"))
 
@@ -234,8 +272,8 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
 
     # the run's files
     seconds = time.perf_counter() - t0
-    summary = _write_run(Path(out_dir), run, corpus, cfg, upe, book)
-    write_json(Path(out_dir) / RunFiles.timing, {"seconds": seconds, "steps_per_second": total / seconds})
+    summary = _write_run(out_dir, run, corpus, cfg, upe, book)
+    write_json(out_dir / RunFiles.timing, {"seconds": seconds, "steps_per_second": total / seconds})
     if checkpoint_path and Path(checkpoint_path).exists():
         Path(checkpoint_path).unlink()
     return {**summary, "seconds": seconds, "steps_per_second": total / seconds}
@@ -258,8 +296,8 @@ def _write_run(out: Path, run: RunState, corpus: Corpus, cfg: TrainConfig, upe: 
         "final_smooth_loss": float(run.smooths[-1]),
         "best_smooth_loss": float(run.best[0]),
         "best_step": best_step,
-        "m": cfg.m, "eta": cfg.eta, "sig": cfg.sig, "seq_length": cfg.seq_length, "clip": cfg.clip,
-        "sample_seed": cfg.sample_seed,
+        "hidden_size": cfg.hidden_size, "eta": cfg.eta, "sig": cfg.sig, "seq_length": cfg.seq_length, "clip": cfg.clip,
+        "synthesis_seed": cfg.synthesis_seed,
         "corpus_sha256": corpus.sha256,
         "characters": corpus.N,
         "vocabulary": corpus.K,

@@ -3,21 +3,66 @@
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import numpy as np
 
 from . import latex
-from .errors import UserError
-from .files import atomic_write
-from .model import load_model
-from .outputs import RunFiles
-from .sample import synthesize
+from ..errors import UserError
+from ..files import atomic_write, read_arrays, read_json
+from ..core.model import load_model
+from ..outputs import RunFiles
+from ..core.sample import synthesize
+
+
+SUMMARY_NUMBERS = ("first_loss", "end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss", "eta", "sig",
+                   "clip")
+SUMMARY_COUNTS = ("seed", "steps", "epochs", "updates_per_epoch", "best_step", "hidden_size", "seq_length",
+                  "characters", "vocabulary")
+SAME_IN_EVERY_SEED = ("epochs", "hidden_size", "eta", "sig", "seq_length", "clip", "synthesis_seed", "corpus_sha256")
+
+
+def read_summary(run_dir) -> dict:
+    """A run's summary.json, checked: every field the reports use is there, of its kind and finite."""
+    path = Path(run_dir) / RunFiles.summary
+    s = read_json(path)
+    remedy = f"delete {run_dir} and run snakemake again to retrain it"
+    if not isinstance(s, dict):
+        raise UserError(f"{path}: not a summary (a JSON object); {remedy}")
+    for key in SUMMARY_NUMBERS + SUMMARY_COUNTS:
+        v = s.get(key)
+        kind_ok = isinstance(v, int) if key in SUMMARY_COUNTS else isinstance(v, (int, float))
+        if isinstance(v, bool) or not kind_ok or not np.isfinite(v):
+            raise UserError(f"{path}: `{key}` is missing or not a finite number; {remedy}")
+    ends = s.get("epoch_end_smooth_losses")
+    if not (isinstance(ends, list) and len(ends) == s["epochs"] and all(isinstance(x, (int, float)) for x in ends)):
+        raise UserError(f"{path}: `epoch_end_smooth_losses` does not hold one loss per epoch; {remedy}")
+    if not isinstance(s.get("corpus_sha256"), str) or s["steps"] != s["epochs"] * s["updates_per_epoch"]:
+        raise UserError(f"{path}: inconsistent counts or checksum; {remedy}")
+    return s
 
 
 def load_summaries(run_dirs) -> list[dict]:
-    return [json.loads((Path(d) / RunFiles.summary).read_text()) for d in run_dirs]
+    """The checked summaries of runs that differ in their seed only: runs of another text or other
+    settings among them are mixed results, refused with the directory to retrain."""
+    summaries = [read_summary(d) for d in run_dirs]
+    for d, s in zip(run_dirs, summaries):
+        differ = [k for k in SAME_IN_EVERY_SEED if s.get(k) != summaries[0].get(k)]
+        if differ:
+            raise UserError(f"{d}: trained with another {'text' if 'corpus_sha256' in differ else 'setting'} "
+                            f"than {run_dirs[0]} ({', '.join(differ)} differ): mixed results; delete the stale "
+                            "run directory and run snakemake again")
+    return summaries
+
+
+def read_smooth_losses(run_dir, summary: dict) -> np.ndarray:
+    """The smooth loss of every update of a run, checked against its summary."""
+    path = Path(run_dir) / RunFiles.losses
+    smooth = read_arrays(path, ["smooth_loss"])["smooth_loss"]
+    if smooth.ndim != 1 or smooth.dtype.kind != "f" or len(smooth) != summary["steps"] or not np.isfinite(smooth).all():
+        raise UserError(f"{path}: smooth_loss does not hold {summary['steps']:,} finite losses; delete {run_dir} "
+                        "and run snakemake again to retrain it")
+    return smooth
 
 
 def write_metrics(summaries: list[dict], path) -> None:

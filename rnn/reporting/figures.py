@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .files import atomic_write  # noqa: E402
+from ..files import atomic_write  # noqa: E402
 
 STYLE = {"font.size": 10, "axes.grid": True, "grid.alpha": 0.3, "savefig.dpi": 150,
          "pdf.fonttype": 42, "svg.hashsalt": "rnn", "axes.spines.top": False,

@@ -18,6 +18,7 @@ from numba import njit
 
 from . import kernel
 from .kernel import JIT
+from ..errors import UserError
 from .model import Params, init_params
 from .products import matvec_acc
 
@@ -166,7 +167,7 @@ def max_errors(analytic: Params, numerical: dict[str, Params], eps: float = 1e-1
             for name in ROW_ORDER}
 
 
-def check(ids, K: int, m: int, sig: float, seq_length: int, seed: int,
+def check(ids, K: int, m: int, *, sig: float, seq_length: int, seed: int,
           methods=METHODS, h: float = 1e-4, eps: float = 1e-15) -> dict:
     """The table: {param: {method: max relative error}}, on the first seq_length characters, h0 = 0."""
     book = np.asarray(ids[:seq_length + 1], np.int32)
@@ -174,3 +175,20 @@ def check(ids, K: int, m: int, sig: float, seq_length: int, seed: int,
     h0 = np.zeros(m)
     analytic = analytic_gradients(p, book, h0)
     return max_errors(analytic, {method: numerical_gradients(p, book, h0, method, h) for method in methods}, eps)
+
+
+def run(ids, K: int, *, sizes, sig: float, seq_length: int, seed: int, methods, h: float, eps: float) -> dict:
+    """What gradcheck.json holds: the table at each hidden size, and the settings that made it."""
+    if len(ids) < seq_length + 1:
+        raise UserError(f"the corpus has {len(ids)} characters; the gradient check needs seq_length + 1 = "
+                        f"{seq_length + 1}")
+    bad = [m for m in methods if m not in METHODS]
+    if bad or not methods:
+        raise UserError(f"`gradcheck.methods`: unknown {bad}; choose from {', '.join(METHODS)}")
+    by_m = {str(m): check(ids, K, m, sig=sig, seq_length=seq_length, seed=seed, methods=methods, h=h, eps=eps)
+            for m in sizes}
+    return {"by_m": by_m,
+            "settings": {"hidden_sizes": sizes, "sig": sig, "seq_length": seq_length, "seed": seed, "h": h,
+                         "eps": eps, "methods": methods, "h0": "zeros",
+                         "sequence": "first seq_length characters; targets shifted by one",
+                         "complex_step": "forward-mode dual numbers: Im L(theta + ih)/h in the limit h -> 0"}}

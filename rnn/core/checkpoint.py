@@ -1,8 +1,8 @@
 """Training checkpoints: everything a run needs to continue bit for bit, in one .npz (no pickle).
 
 Written atomically (a temporary file, then rename), so a kill at any moment leaves either the
-previous checkpoint or the new one. A checkpoint records the settings and corpus checksum that made
-it; one made with anything else is refused, never silently reused.
+previous checkpoint or the new one. A checkpoint records the settings, the corpus checksum and the code that made
+it; one made with anything else is never resumed (`Mismatch`), and a damaged one is refused.
 """
 
 from __future__ import annotations
@@ -12,8 +12,22 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UserError
-from .files import save_npz
+from ..errors import UserError
+from ..files import save_npz
+
+
+class Mismatch(Exception):
+    """The checkpoint was made with other settings, another text or other code: `differ` names what."""
+
+    def __init__(self, path, differ: list[str]):
+        super().__init__(f"{path}: made with other {_what(differ)} ({', '.join(differ)} differ)")
+        self.differ = differ
+
+
+def _what(differ: list[str]) -> str:
+    kinds = ["code" if k == "code_sha256" else "text" if k in ("corpus_sha256", "vocab") else "settings"
+             for k in differ]
+    return " and ".join(dict.fromkeys(kinds))
 
 
 def save(path, fingerprint: dict, arrays: dict, scalars: dict, records: dict) -> None:
@@ -40,10 +54,9 @@ def load(path, fingerprint: dict):
         raise UserError(
             f"{path}: damaged checkpoint ({type(exc).__name__}); delete it to train from the start"
         ) from None
+    if not (isinstance(saved, dict) and isinstance(scalars, dict) and isinstance(records, dict)):
+        raise UserError(f"{path}: damaged checkpoint (its records are not mappings); delete it to train "
+                        "from the start")
     if saved != fingerprint:
-        diff = sorted(k for k in set(saved) | set(fingerprint) if saved.get(k) != fingerprint.get(k))
-        raise UserError(
-            f"{path}: checkpoint was made with other settings ({', '.join(diff)} differ); "
-            "delete it to train from the start with the new settings"
-        )
+        raise Mismatch(path, sorted(k for k in set(saved) | set(fingerprint) if saved.get(k) != fingerprint.get(k)))
     return arrays, scalars, records

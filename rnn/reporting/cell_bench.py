@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 
-from . import cells, kernel
-from .cell_kernels import Best, Hyper, Position, Record, State, Weights, run_updates, weights, workspace
+from ..core import cells, kernel
+from ..core.cell_kernels import Best, Hyper, Position, Record, State, Weights, run_updates, weights, workspace
 
 
 def _chunk_runner(cell: str, K: int, m: int, tau: int, seed: int, chunk: int):

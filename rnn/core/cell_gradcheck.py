@@ -225,12 +225,12 @@ def numerical_gradients(p: Params, book: np.ndarray, state0: np.ndarray, method:
     return Params(**grads)
 
 
-def check(cell: str, ids, K: int, m: int, sig: float, seq_length: int, seed: int,
+def check(cell: str, ids, K: int, m: int, *, sig: float, seq_length: int, seed: int,
           methods=METHODS, h: float = 1e-4, eps: float = 1e-15) -> dict:
     """The table of gradcheck.check for any cell: {param: {method: max relative error}}, on the first
     seq_length characters, from the zero state, with cells.init_params."""
     if cells.check_cell(cell) == "rnn":
-        return gradcheck.check(ids, K, m, sig, seq_length, seed, methods, h, eps)
+        return gradcheck.check(ids, K, m, sig=sig, seq_length=seq_length, seed=seed, methods=methods, h=h, eps=eps)
     book = np.asarray(ids[:seq_length + 1], np.int32)
     p = cells.init_params(cell, K, m, sig, seed)
     state0 = np.zeros(cells.state_size(cell, m))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .errors import UserError
+from ..errors import UserError
 from .kernel import JIT, fast_exp, fast_tanh
 from .model import Params
 from .products import matvec_acc
@@ -47,11 +47,17 @@ def _sample(UT, WT, VT, b, c, h, x, uniforms, temperature, top_p, out):
             h[i] = fast_tanh(a[i])
         o[:] = c  # o_t = c + V h_t, then softmax(o_t / temperature)
         matvec_acc(o, h, VT)
-        for k in range(K):
-            o[k] = o[k] / temperature
-        mx = o[0]
+        mo = o[0]
         for k in range(1, K):
-            mx = max(mx, o[k])
+            mo = max(mo, o[k])
+        mx = mo / temperature
+        if abs(mx) < np.inf:
+            for k in range(K):
+                o[k] = o[k] / temperature
+        else:  # o / temperature overflows (temperature near 0): the same limit, o - max o scaled first
+            mx = 0.0
+            for k in range(K):
+                o[k] = (o[k] - mo) / temperature
         s = 0.0
         for k in range(K):
             o[k] = fast_exp(o[k] - mx)
@@ -87,10 +93,14 @@ def synthesize(p: Params, h0, x0: int, n: int, rng: np.random.Generator,
     """n character ids sampled from the model, starting from hidden state h0 and input x0.
 
     One uniform draw per character, rng.random(n): the same stream as n calls of rng.random()."""
-    if not temperature > 0:
-        raise UserError(f"temperature must be > 0 (got {temperature})")
+    if not 0 < temperature < np.inf:
+        raise UserError(f"temperature must be > 0 and finite (got {temperature})")
     if not 0 < top_p <= 1:
         raise UserError(f"top_p must be in (0, 1] (got {top_p})")
+    if not n >= 0:
+        raise UserError(f"the length must be >= 0 (got {n})")
+    if not 0 <= x0 < p.K or np.shape(h0) != (p.m,) or not np.isfinite(h0).all():
+        raise UserError(f"the start character {x0} or the state is outside the model (K = {p.K}, m = {p.m})")
     out = np.empty(n, dtype=np.int32)
     c64 = lambda a: np.array(a, dtype=np.float64, order="C")  # noqa: E731
     _sample(c64(p.U.T), c64(p.W.T), c64(p.V.T), c64(p.b), c64(p.c), c64(h0), int(x0), rng.random(n),

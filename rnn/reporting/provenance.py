@@ -9,6 +9,7 @@ import importlib.metadata
 import os
 import platform
 import subprocess
+from pathlib import Path
 
 PACKAGES = ("numpy", "numba", "llvmlite", "matplotlib", "PyYAML", "snakemake")
 
@@ -75,3 +76,28 @@ def checksums(paths) -> str:
 def fingerprint(checksums_file) -> str:
     """A short name for a whole set of results: the first 12 hex digits of its checksum file's sha256."""
     return sha256_file(checksums_file)[:12]
+
+
+def stage_seconds(benchmark_files) -> dict:
+    """{stage: wall seconds} from Snakemake's benchmark files (a header, then seconds first); a stage
+    under benchmarks/ is named by its file, one in a folder below by folder/file; a damaged file is
+    left out."""
+    seconds = {}
+    for path in map(Path, benchmark_files):
+        lines = path.read_text(errors="replace").splitlines() if path.is_file() else []
+        try:
+            value = float(lines[1].split("\t")[0])
+        except (IndexError, ValueError):
+            continue
+        seconds[path.stem if path.parent.name == "benchmarks" else f"{path.parent.name}/{path.stem}"] = value
+    return seconds
+
+
+def from_files(config: dict, corpus_facts, run_dirs, benchmark_files) -> dict:
+    """provenance.json: `record` of the config, the corpus facts, each run's times and each stage's."""
+    from ..files import read_json
+    from ..outputs import RunFiles
+    from .results import load_summaries
+
+    runs = {s["seed"]: read_json(Path(d) / RunFiles.timing) for s, d in zip(load_summaries(run_dirs), run_dirs)}
+    return record(config=config, corpus=read_json(corpus_facts), runs=runs, stage_seconds=stage_seconds(benchmark_files))

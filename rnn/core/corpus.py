@@ -8,14 +8,18 @@ characters; it is saved with every encoded corpus and every model, never rebuilt
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .errors import UserError
-from .files import save_npz
+from ..errors import UserError
+from ..files import save_npz
 
+BOOK_LIMIT_VARIABLE = "RNN_MAX_BOOK_MB"
+DEFAULT_BOOK_LIMIT_MB = 256  # 230 Goblets: its str, ids and loss curves fit in a few GB
 BUILTIN_PREFIX = "builtin:"
 BUILTIN_CORPORA = ("prose",)
 
@@ -82,14 +86,19 @@ class Corpus:
             raise UserError(f"{path}: encoded corpus not found; run `python -m rnn prepare` first")
         try:
             with np.load(path, allow_pickle=False) as z:
-                ids = z["ids"].astype(np.int32)
+                if z["ids"].dtype.kind not in "iu":
+                    raise ValueError("ids are not integers")
+                ids = z["ids"].astype(np.int64)
                 vocab = str(z["vocab"])
                 source = str(z["source"])
                 sha = str(z["sha256"])
         except Exception as exc:  # noqa: BLE001 - any failure here means a damaged file
             raise UserError(f"{path}: not a readable encoded corpus ({exc}); rerun `python -m rnn prepare`")
+        if ids.ndim != 1:
+            raise UserError(f"{path}: ids are not one sequence; rerun `python -m rnn prepare`")
         if ids.size and (ids.min() < 0 or ids.max() >= len(vocab)):
             raise UserError(f"{path}: ids outside the vocabulary; rerun `python -m rnn prepare`")
+        ids = ids.astype(np.int32)  # checked in int64 first: a large id must not wrap into range
         text = decode(vocab, ids)
         if sha256_text(text) != sha:
             raise UserError(f"{path}: checksum mismatch, the file is damaged; rerun `python -m rnn prepare`")
@@ -123,14 +132,56 @@ def builtin_text(name: str) -> str:
     )
 
 
+def check_book_file(path) -> int:
+    """The size of a book that can be read: an existing regular file (not a FIFO, a device or a
+    directory, which would hang or never end) of at most RNN_MAX_BOOK_MB megabytes."""
+    path = Path(path)
+    try:
+        st = path.stat()  # follows symlinks: a link to a text is fine, a link to /dev/zero is not
+    except FileNotFoundError:
+        raise UserError(f"{path}: book not found; give the path of a UTF-8 text file (config key `book`)") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the book ({exc.strerror}); config key `book`") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise UserError(f"{path}: is a directory; `book` must be a UTF-8 text file")
+    if not stat.S_ISREG(st.st_mode):
+        raise UserError(f"{path}: not a regular file (a pipe, socket or device); `book` must be a UTF-8 text file")
+    limit = book_limit_bytes()
+    if st.st_size > limit:
+        raise UserError(f"{path}: {st.st_size:,} bytes, more than the limit of {limit:,}; raise it with "
+                        f"{BOOK_LIMIT_VARIABLE}=<megabytes> if the machine has the memory")
+    return st.st_size
+
+
+def book_limit_bytes() -> int:
+    """The largest book read, in bytes: RNN_MAX_BOOK_MB megabytes (default 256)."""
+    text = os.environ.get(BOOK_LIMIT_VARIABLE, "")
+    try:
+        mb = float(text) if text.strip() else DEFAULT_BOOK_LIMIT_MB
+    except ValueError:
+        raise UserError(f"{BOOK_LIMIT_VARIABLE}={text!r} is not a number of megabytes") from None
+    return int(mb * 1_000_000)
+
+
+def book_sha256(path) -> str:
+    """SHA-256 of the book file's bytes, after the checks of `check_book_file`: what the workflow
+    compares to decide whether the book changed (its content, never its modification time)."""
+    check_book_file(path)
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def read_text(path: str | Path) -> str:
     """Read a UTF-8 file with universal newlines; undecodable bytes are an error naming the offset."""
     path = Path(path)
-    if not path.exists():
-        raise UserError(f"{path}: book not found; give the path of a UTF-8 text file (config key `book`)")
-    if path.is_dir():
-        raise UserError(f"{path}: is a directory; `book` must be a UTF-8 text file")
-    data = path.read_bytes()
+    size = check_book_file(path)
+    with open(path, "rb") as f:
+        data = f.read(size + 1)
+    if len(data) > size:  # it grew since it was checked
+        raise UserError(f"{path}: the file changed while it was read; run again once it is complete")
     if not data:
         raise UserError(f"{path}: the file is empty; `book` must be a non-empty UTF-8 text file")
     if data.startswith(b"\xef\xbb\xbf"):

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UserError
-from .files import save_npz
+from ..errors import UserError
+from ..files import save_npz
 
 ADAGRAD_EPS = 1e-8
 PARAM_NAMES = ("U", "W", "V", "b", "c")
@@ -126,7 +126,9 @@ def save_model(path, p: Params, vocab: str, h=None, x0: int = 0, **meta) -> None
 
 
 def load_model(path):
-    """(params, vocab, h, x0, meta) from a model file, refusing damaged or inconsistent files."""
+    """(params, vocab, h, x0, meta) from a model file, refusing damaged or inconsistent files: shapes
+    that disagree, a value that is not finite, a start character outside the vocabulary. Nothing read
+    here reaches the compiled sampler unchecked."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: model file not found")
@@ -138,14 +140,27 @@ def load_model(path):
     missing = [k for k in (*PARAM_NAMES, "vocab", "h", "x0") if k not in arrays]
     if missing:
         raise UserError(f"{path}: model file lacks {', '.join(missing)}; retrain it")
+    numeric = [k for k in (*PARAM_NAMES, "h") if arrays[k].dtype.kind not in "fiu"]
+    if numeric or arrays["x0"].dtype.kind not in "iu" or arrays["x0"].shape != () or arrays["vocab"].shape != ():
+        raise UserError(f"{path}: model file has arrays of the wrong kind ({', '.join(numeric) or 'x0 or vocab'}); "
+                        "retrain it")
     p = Params(**{k: arrays[k].astype(np.float64) for k in PARAM_NAMES})
     vocab = str(arrays["vocab"])
+    if p.U.ndim != 2:
+        raise UserError(f"{path}: inconsistent parameter shapes or vocabulary size; retrain it")
     m, K = p.U.shape
+    h = arrays["h"].astype(np.float64)
     shapes_ok = (
         p.W.shape == (m, m) and p.V.shape == (K, m) and p.b.shape == (m,) and p.c.shape == (K,)
-        and arrays["h"].shape == (m,) and len(vocab) == K
+        and h.shape == (m,) and len(vocab) == K and K > 0
     )
     if not shapes_ok:
         raise UserError(f"{path}: inconsistent parameter shapes or vocabulary size; retrain it")
-    meta = {k[5:]: arrays[k].item() for k in arrays if k.startswith("meta_")}
-    return p, vocab, arrays["h"].astype(np.float64), int(arrays["x0"]), meta
+    bad = [k for k, a in (*p.arrays().items(), ("h", h)) if not np.isfinite(a).all()]
+    if bad:
+        raise UserError(f"{path}: {', '.join(bad)} hold values that are not finite (NaN or infinite); retrain it")
+    x0 = int(arrays["x0"])
+    if not 0 <= x0 < K:
+        raise UserError(f"{path}: start character x0 = {x0} is outside the vocabulary of {K}; retrain it")
+    meta = {k[5:]: arrays[k].item() for k in arrays if k.startswith("meta_") and arrays[k].size == 1}
+    return p, vocab, h, x0, meta

@@ -1,78 +1,27 @@
-"""Hyperparameter sweeps: a grid of training settings, each point trained with every seed.
-
-A point is a mapping {setting: value}; its runs live in results/sweep/<key>~<value>/.../seed{N}/,
-the layout of Snakemake's Paramspace, so a point's directory names its settings and adding a value
-to a list adds directories without touching the others. A point equal to the main run's settings
-is the main run: its directories are results/runs/seed{N} and nothing is trained twice.
-"""
+"""A sweep's tables, figures and report section, from the summaries of its runs (`pipeline.sweep` is the grid)."""
 
 from __future__ import annotations
 
 import csv
-import itertools
-import json
 from pathlib import Path
 
-import numpy as np
+from .. import outputs
+from ..files import atomic_write, write_text
+from ..pipeline.sweep import point_path
+from ..settings import SWEEPABLE
+from . import latex
+from .results import read_smooth_losses, read_summary
 
-from . import latex, settings
-from .files import atomic_write, write_text
-from .outputs import RUN_DIR, RunFiles
-
-SWEEP_DIR = "results/sweep"
 STATS = ("end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss")
 
-
-def points(sweep: dict) -> list[dict]:
-    """Every combination of the swept values, in the config's key order (none without a sweep)."""
-    if not sweep:
-        return []
-    keys = list(sweep)
-    return [dict(zip(keys, values)) for values in itertools.product(*(sweep[k] for k in keys))]
-
-
-def point_path(point: dict) -> str:
-    return "/".join(f"{k}~{v}" for k, v in point.items())
-
-
-def parse_point(path: str) -> dict:
-    """The point of a directory name: values read back with their setting's type."""
-    point = {}
-    for part in path.split("/"):
-        key, _, text = part.partition("~")
-        point[key] = int(text) if settings.BY_KEY[key].type == "integer" else float(text)
-    return point
-
-
-def point_config(config: dict, point: dict) -> dict:
-    return {**config, **point}
-
-
-def is_main(config: dict, point: dict) -> bool:
-    return all(config[k] == v for k, v in point.items())
-
-
-def run_dir(config: dict, point: dict, seed: int) -> str:
-    if is_main(config, point):
-        return RUN_DIR.format(seed=seed)
-    return f"{SWEEP_DIR}/{point_path(point)}/seed{seed}"
-
-
-def runs(config: dict) -> list[dict]:
-    """[{point, seed, dir}] for every point of config's sweep and every seed."""
-    return [{"point": p, "seed": s, "dir": run_dir(config, p, s)}
-            for p in points(config.get("sweep") or {}) for s in config["seeds"]]
-
-
-# --- outputs ---------------------------------------------------------------------------------------
 def load(run_list: list[dict]) -> list[dict]:
     """Each run with its summary."""
-    return [{**r, "summary": json.loads((Path(r["dir"]) / RunFiles.summary).read_text())} for r in run_list]
+    return [{**r, "summary": read_summary(r["dir"])} for r in run_list]
 
 
 def write_metrics(loaded: list[dict], path) -> None:
     """One row per point and seed: every training setting and every scalar summary number."""
-    setting_cols = ["m", "eta", "sig", "seq_length", "clip", "epochs"]
+    setting_cols = list(SWEEPABLE)
     numbers = [k for k, v in loaded[0]["summary"].items() if not isinstance(v, (list, dict)) and k not in setting_cols]
     with atomic_write(path, "w") as f:
         writer = csv.writer(f, lineterminator="\n")
@@ -112,7 +61,7 @@ def table_tex(stats: list[dict]) -> str:
     return latex.tabular(header, rows, "r" * len(keys) + "rrr")
 
 
-def section_tex(stats: list[dict] | None, figures: list[str]) -> str:
+def section_tex(stats: list[dict] | None) -> str:
     """The report's Sweep section; empty when no sweep ran."""
     if not stats:
         return "% no sweep in this run\n"
@@ -122,31 +71,28 @@ def section_tex(stats: list[dict] | None, figures: list[str]) -> str:
         rf"Every combination of the swept settings, each trained with the same {n_seeds} seeds; the "
         r"other settings are the main run's. Smooth loss as mean over seeds (min--max); $\star$ and bold: the "
         r"lowest mean final smooth loss.",
-        r"\begin{table}[htbp]", r"\centering", r"\small", r"\input{../results/sweep/table.tex}",
+        r"\begin{table}[htbp]", r"\centering", r"\small", rf"\input{{../{outputs.SWEEP_TABLE}}}",
         r"\caption{Smooth loss per point of the sweep.}", r"\label{tab:sweep}", r"\end{table}",
         r"\begin{figure}[htbp]", r"\centering",
-        *(rf"\includegraphics[width=0.9\textwidth]{{../results/sweep/{name}.pdf}}" + "\n" for name in figures),
+        *(rf"\includegraphics[width=0.9\textwidth]{{../{outputs.SWEEP_DIR}/{name}.pdf}}" + "\n"
+          for name in outputs.SweepFigures.all()),
         r"\caption{Top: smooth loss per update step of each point (mean over seeds, band: min--max). "
         r"Bottom: final smooth loss against each swept setting, one line per value of the others.}",
         r"\label{fig:sweep}", r"\end{figure}", ""])
 
 
-FIGURES = ("sweep_curves", "sweep_final")
-
-
-def write_all(run_list: list[dict], out_dir, section) -> None:
-    """metrics.csv, table.tex, the two figures and the report section, from the runs of a sweep."""
+def write_all(run_list: list[dict], section) -> None:
+    """metrics.csv, table.tex, the two figures (outputs.SWEEP_*) and the report section, from the runs
+    of a sweep."""
     from . import figures
 
-    out = Path(out_dir)
     loaded = load(run_list)
-    write_metrics(loaded, out / "metrics.csv")
+    write_metrics(loaded, outputs.SWEEP_METRICS)
     stats = statistics(loaded)
-    write_text(out / "table.tex", table_tex(stats))
+    write_text(outputs.SWEEP_TABLE, table_tex(stats))
     curves = {}
     for r in loaded:
-        curves.setdefault(point_path(r["point"]), []).append(
-            np.load(Path(r["dir"]) / RunFiles.losses)["smooth_loss"])
-    figures.sweep_curves(curves, out / FIGURES[0])
-    figures.sweep_final(stats, out / FIGURES[1])
-    write_text(section, section_tex(stats, list(FIGURES)))
+        curves.setdefault(point_path(r["point"]), []).append(read_smooth_losses(r["dir"], r["summary"]))
+    figures.sweep_curves(curves, Path(outputs.SWEEP_DIR) / outputs.SweepFigures.curves)
+    figures.sweep_final(stats, Path(outputs.SWEEP_DIR) / outputs.SweepFigures.final)
+    write_text(section, section_tex(stats))

@@ -5,7 +5,6 @@ report/report.tex is written by hand and \\input's the fragments, so no number i
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -13,9 +12,10 @@ import subprocess
 from pathlib import Path
 
 from . import latex
-from .errors import UserError
-from .files import write_text
-from .outputs import Figures
+from ..errors import UserError
+from ..files import atomic_write, read_json, write_text
+from .. import outputs
+from ..outputs import Figures
 from .provenance import fingerprint
 
 TEX_INSTALL = ("sudo apt-get install --no-install-recommends texlive-latex-base "
@@ -39,7 +39,7 @@ def tex_missing(tex) -> list[str]:
 
 
 def _load(path: Path):
-    return json.loads(path.read_text())
+    return read_json(path)
 
 
 def macros(grad: dict, corpus: dict, passage: dict, config: dict, reference: dict | None) -> str:
@@ -59,18 +59,24 @@ def macros(grad: dict, corpus: dict, passage: dict, config: dict, reference: dic
         "passageloss": f"{passage['smooth_loss']:.2f}", "passageseed": str(passage["seed"]),
         "passagestep": f"{passage['step']:,}",
         "figperstep": Figures.per_step, "figevery": Figures.every, "figallseeds": Figures.all_seeds,
+        **outputs.report_inputs(),
         "originalbest": latex.fixed(reference["smooth_loss"]["best_model"]) if reference else "--",
     }
-    return "".join(rf"\newcommand{{\{k}}}{{{v}}}" + "\n" for k, v in values.items())
+    return ("".join(rf"\newcommand{{\{k}}}{{{v}}}" + "\n" for k, v in values.items())
+            + rf"\graphicspath{{{{../{outputs.FIGURE_DIR}/}}}}" + "\n")
 
 
 def settings_table(config: dict) -> str:
+    """Every setting as config.yaml writes it (null, not Python's None)."""
+    def text(v) -> str:
+        return "null" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+
     def flat(d, prefix=""):
         for k, v in d.items():
             if isinstance(v, dict):
                 yield from flat(v, f"{prefix}{k}.")
             else:
-                yield f"{prefix}{k}", ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+                yield f"{prefix}{k}", ", ".join(map(text, v)) if isinstance(v, list) else text(v)
 
     rows = [[r"\texttt{" + latex.escape(k) + "}", latex.escape(v)] for k, v in flat(config)]
     return latex.tabular(["Setting (config.yaml)", "Value"], rows, "ll")
@@ -110,31 +116,41 @@ def reproduction_table(prov: dict, bench: dict | None, results_fingerprint: str)
     return latex.tabular(["Item", "Value"], rows, "lp{0.55\\textwidth}")
 
 
-def write_fragments(results_dir, out_dir, reference: dict | None) -> None:
-    res, out = Path(results_dir), Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    prov = _load(res / "provenance.json")
-    grad = _load(res / "gradcheck.json")
-    passage = _load(res / "best_passage.json")
-    bench = _load(res / "bench.json") if (res / "bench.json").exists() else None
-    write_text(out / "macros.tex", macros(grad, prov["corpus"], passage, prov["config"], reference))
-    write_text(out / "settings.tex", settings_table(prov["config"]))
-    write_text(out / "reproduction.tex", reproduction_table(prov, bench, fingerprint(res / "checksums.sha256")))
+def write_fragments(reference: dict | None) -> None:
+    """The report's macros, settings table and reproduction table, from the results."""
+    prov = _load(Path(outputs.PROVENANCE))
+    grad = _load(Path(outputs.GRADCHECK))
+    passage = _load(Path(outputs.PASSAGE))
+    bench = _load(Path(outputs.BENCH)) if Path(outputs.BENCH).exists() else None
+    write_text(outputs.MACROS, macros(grad, prov["corpus"], passage, prov["config"], reference))
+    write_text(outputs.SETTINGS_TABLE, settings_table(prov["config"]))
+    write_text(outputs.REPRODUCTION_TABLE, reproduction_table(prov, bench, fingerprint(outputs.CHECKSUMS)))
 
 
-def build_pdf(tex, out_pdf, build_dir="report/build") -> None:
-    """latexmk -pdf in build_dir; the same inputs give the same bytes (SOURCE_DATE_EPOCH)."""
+def build_pdf(tex, out_pdf, build_dir=outputs.REPORT_BUILD) -> None:
+    """latexmk -pdf in a fresh build_dir; the same inputs give the same bytes (SOURCE_DATE_EPOCH).
+
+    The build directory is emptied first: latexmk keeps the state of an earlier run there, and after
+    a run that failed (a full disk, a broken fragment) it would fail again on unchanged inputs. LaTeX is
+    judged by its exit status, its log and the PDF it leaves; its output is read as bytes, decoded
+    leniently (it splits lines inside multi-byte characters)."""
     if not (shutil.which("latexmk") and shutil.which("pdflatex")):
         raise UserError(f"latexmk/pdflatex not found, so no PDF; {Path(tex)} is ready: install TeX with `{TEX_INSTALL}`")
     tex = Path(tex)
     env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"), "FORCE_SOURCE_DATE": "1"}
     build = Path(build_dir).resolve()
+    shutil.rmtree(build, ignore_errors=True)
+    build.mkdir(parents=True)
     cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
            f"-outdir={build}", tex.name]
-    proc = subprocess.run(cmd, cwd=tex.parent, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        errors = [ln for ln in proc.stdout.splitlines() if ln.startswith(("!", "./", tex.name)) and ":" in ln]
-        log = build / (tex.stem + ".log")
-        raise UserError(f"LaTeX failed on {tex}: {(errors or ['see log'])[0]} (full log: {log})")
-    Path(out_pdf).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(build / (tex.stem + ".pdf"), out_pdf)
+    proc = subprocess.run(cmd, cwd=tex.parent, env=env, capture_output=True)
+    log = build / (tex.stem + ".log")
+    text = proc.stdout.decode("utf-8", errors="replace")
+    if log.exists():
+        text += "\n" + log.read_bytes().decode("utf-8", errors="replace")
+    errors = [ln for ln in text.splitlines() if ln.startswith("!") or re.match(r"\S+\.tex:\d+: ", ln)]
+    pdf = build / (tex.stem + ".pdf")
+    if proc.returncode != 0 or errors or not pdf.is_file():
+        raise UserError(f"LaTeX failed on {tex}: {(errors or [f'exit status {proc.returncode}'])[0]} (full log: {log})")
+    with atomic_write(out_pdf) as f:
+        f.write(pdf.read_bytes())

@@ -10,7 +10,9 @@ import time
 
 import numpy as np
 
-from . import kernel, model, naive
+from ..core import kernel, model
+
+from . import naive
 
 
 def _median_us(fn, repeats: int, per_call: int = 1) -> float:

@@ -26,6 +26,7 @@ from numba import njit
 
 from . import cells, kernel
 from .kernel import JIT, fast_exp, fast_log, fast_tanh
+from ..errors import UserError
 from .model import ADAGRAD_EPS, Params
 from .products import accumulate, matvec_acc
 
@@ -525,13 +526,19 @@ def _descending(o, order):
 @njit(inline="always", **JIT)
 def _draw(o, u, temperature, top_p, cdf, order):
     """The character drawn from logits o (overwritten) with one uniform u: softmax(o / temperature),
-    top-p, inverse CDF (docs/algorithm.md section 4; sample._sample's rule, the same bits)."""
+    top-p, inverse CDF (docs/algorithm.md sections 4.2-4.4; sample._sample's rule, the same bits)."""
     K = o.shape[0]
-    for k in range(K):
-        o[k] = o[k] / temperature
-    mx = o[0]
+    mo = o[0]
     for k in range(1, K):
-        mx = max(mx, o[k])
+        mo = max(mo, o[k])
+    mx = mo / temperature
+    if abs(mx) < np.inf:
+        for k in range(K):
+            o[k] = o[k] / temperature
+    else:  # o / temperature overflows (temperature near 0): the same limit, o - max o scaled first
+        mx = 0.0
+        for k in range(K):
+            o[k] = (o[k] - mo) / temperature
     s = 0.0
     for k in range(K):
         o[k] = fast_exp(o[k] - mx)
@@ -576,11 +583,17 @@ def _sample(P, work, state, x, uniforms, temperature, top_p, out):
 def synthesize(p: Params, state0, x0: int, n: int, rng: np.random.Generator,
                temperature: float = 1.0, top_p: float = 1.0) -> np.ndarray:
     """n character ids from a model of any cell, from the carried state state0 and input x0; one
-    uniform draw per character (rng.random(n)). For the RNN, the same ids as sample.synthesize."""
+    uniform draw per character (rng.random(n)). For the RNN, the same ids as sample.synthesize, and
+    the same checks: nothing reaches the compiled sampler unchecked."""
     cell = cells.cell_of(p)
     K, m = p.V.shape
-    out = np.empty(n, dtype=np.int32)
     state = np.array(state0, dtype=np.float64)
+    if not (0 < temperature < np.inf and 0 < top_p <= 1 and n >= 0):
+        raise UserError(f"temperature must be > 0 and finite, top_p in (0, 1], the length >= 0 "
+                        f"(got {temperature}, {top_p}, {n})")
+    if not 0 <= x0 < K or state.shape != (cells.state_size(cell, m),) or not np.isfinite(state).all():
+        raise UserError(f"the start character {x0} or the state is outside the model ({cell}, K = {K}, m = {m})")
+    out = np.empty(n, dtype=np.int32)
     _sample(weights(p), workspace(cell, K, m, 1), state, int(x0), rng.random(n), float(temperature),
             float(top_p), out)
     return out

@@ -1,0 +1,72 @@
+"""What a job needs from the machine's memory, checked before it starts.
+
+A setting that sizes memory (hidden_size, epochs on a long book, a gradient check's m) is checked
+against the machine's memory up front, with one line naming the key, instead of failing after
+gigabytes of allocation with a numpy traceback.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..errors import UserError
+
+BASE_BYTES = 300_000_000  # Python, numpy, numba and matplotlib loaded
+
+
+def parameter_count(K: int, m: int) -> int:
+    """U (m x K), W (m x m), V (K x m), b (m), c (K)."""
+    return m * m + 2 * K * m + m + K
+
+
+def training_bytes(K: int, m: int, steps: int, characters: int) -> int:
+    """Peak memory of one training job: about eight copies of the parameters (weights, AdaGrad memory,
+    the best model, gradients, transposes, the saved models), the loss and smooth loss of every
+    step (8 bytes each), and the text (its characters, ids and decoded string)."""
+    return BASE_BYTES + 8 * 8 * parameter_count(K, m) + 16 * steps + 16 * characters
+
+
+def machine_bytes() -> int:
+    """Physical memory of this machine (0 where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def check_fits(needed: int, what: str, key: str) -> None:
+    """One line naming the config key when `needed` bytes exceed this machine's memory."""
+    have = machine_bytes()
+    if have and needed > have:
+        raise UserError(f"{what} needs about {needed / 1e9:,.1f} GB of memory and this machine has "
+                        f"{have / 1e9:,.1f} GB; lower `{key}`")
+
+
+def job_steps(settings: dict, characters: int) -> int:
+    """Update steps of a training job of `settings` (config keys epochs, seq_length) on a text."""
+    from ..core.corpus import updates_per_epoch
+
+    tau = settings["seq_length"]
+    return settings["epochs"] * updates_per_epoch(max(characters, tau + 1), tau)
+
+
+def training_job_bytes(settings: dict, characters: int, K: int) -> int:
+    """training_bytes for a job of `settings` (config keys hidden_size, epochs, seq_length)."""
+    return training_bytes(K, settings["hidden_size"], job_steps(settings, characters), characters)
+
+
+def check_training(K: int, m: int, steps: int, characters: int, swept=()) -> None:
+    """One line naming `hidden_size` or `epochs` (whichever sizes the job more; `sweep.` when a sweep
+    point sets it) when a training job would not fit in this machine's memory."""
+    key = "hidden_size" if 64 * parameter_count(K, m) > 16 * steps else "epochs"
+    check_fits(training_bytes(K, m, steps, characters), f"a training job (hidden_size {m:,}, {steps:,} update steps)",
+               f"sweep.{key}" if key in swept else key)
+
+
+def check_config(jobs, gradcheck_sizes, characters: int, K: int) -> None:
+    """Every job fits this machine's memory: each training job, given as (settings, the keys its sweep
+    point sets), and the gradient check at each of its sizes; one line names the key to lower."""
+    for job, swept in jobs:
+        check_training(K, job["hidden_size"], job_steps(job, characters), characters, swept)
+    for m in gradcheck_sizes:
+        check_fits(training_bytes(K, m, 0, characters), f"the gradient check at m = {m:,}", "gradcheck.hidden_sizes")

@@ -1,0 +1,55 @@
+"""Hyperparameter sweeps: a grid of training settings, each point trained with every seed.
+
+A point is a mapping {setting: value}; its runs live in results/sweep/<key>~<value>/.../seed{N}/,
+the layout of Snakemake's Paramspace, so a point's directory names its settings and adding a value
+to a list adds directories without touching the others. A point equal to the main run's settings
+is the main run: its directories are results/runs/seed{N} and nothing is trained twice. The tables
+and figures of a sweep are `reporting.sweep_tables`.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from .. import settings
+from ..outputs import RUN_DIR, SWEEP_RUN_DIR
+
+def points(sweep: dict) -> list[dict]:
+    """Every combination of the swept values, in the config's key order (none without a sweep)."""
+    if not sweep:
+        return []
+    keys = list(sweep)
+    return [dict(zip(keys, values)) for values in itertools.product(*(sweep[k] for k in keys))]
+
+
+def point_path(point: dict) -> str:
+    return "/".join(f"{k}~{v}" for k, v in point.items())
+
+
+def parse_point(path: str) -> dict:
+    """The point of a directory name: values read back with their setting's type."""
+    point = {}
+    for part in path.split("/"):
+        key, _, text = part.partition("~")
+        point[key] = int(text) if settings.BY_KEY[key].type == "integer" else float(text)
+    return point
+
+
+def point_config(config: dict, point: dict) -> dict:
+    return {**config, **point}
+
+
+def is_main(config: dict, point: dict) -> bool:
+    return all(config[k] == v for k, v in point.items())
+
+
+def run_dir(config: dict, point: dict, seed: int) -> str:
+    if is_main(config, point):
+        return RUN_DIR.format(seed=seed)
+    return SWEEP_RUN_DIR.format(point=point_path(point), seed=seed)
+
+
+def runs(config: dict) -> list[dict]:
+    """[{point, seed, dir}] for every point of config's sweep and every seed."""
+    return [{"point": p, "seed": s, "dir": run_dir(config, p, s)}
+            for p in points(config.get("sweep") or {}) for s in config["seeds"]]

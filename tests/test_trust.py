@@ -1,0 +1,562 @@
+"""Results you can trust off the happy path: kills, edits, replaced inputs, damaged files, odd values.
+
+Each test names the case of issue 18 it guards ("case N"); the README's "Interrupted runs, bad input"
+section states these guarantees.
+"""
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from rnn.pipeline import guard
+
+from rnn.core import model
+
+from rnn import settings
+from rnn.core.corpus import Corpus, read_text
+from rnn.errors import UserError
+from rnn.core.train import TrainConfig, TrainingDiverged, train
+
+from .conftest import run_rnn
+
+
+def _one_line(proc, *needles):
+    """A user mistake: exit status 2, one line on stderr naming what is wrong, no traceback."""
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+# --- case 4: a model file with a value that is not finite; an exploding loss ------------------------
+def test_a_model_with_a_nan_weight_is_refused(tmp_path):
+    p = model.init_params(5, 3, 0.1, 1)
+    p.W[1, 2] = np.nan
+    model.save_model(tmp_path / "m.npz", p, "abcde")
+    _one_line(run_rnn("synthesize", "--model", tmp_path / "m.npz", "--length", 10), "m.npz", "W", "not finite")
+    p = model.init_params(5, 3, 0.1, 1)
+    model.save_model(tmp_path / "h.npz", p, "abcde", h=np.array([0.0, np.inf, 0.0]))
+    _one_line(run_rnn("synthesize", "--model", tmp_path / "h.npz"), "h.npz", "h hold values that are not finite")
+
+
+def test_an_exploding_loss_stops_training_with_one_line(tmp_path, small_corpus):
+    """eta = 1000: the loss goes from about 100 to thousands, every value finite. Training stops at the
+    first smooth loss over the limit (docs/algorithm.md section 3.9) and writes no results."""
+    from rnn.core.train import divergence_limit
+
+    with pytest.raises(TrainingDiverged, match=r"smooth loss [\d,.]+ passed [\d,.]+ .* at update step (\d+)") as info:
+        train(small_corpus, TrainConfig(hidden_size=10, eta=1000.0, epochs=2, snapshots_until=0), tmp_path / "run",
+              progress_stream=io.StringIO())
+    assert "lower `eta` (now 1000.0)" in str(info.value)
+    assert not (tmp_path / "run").exists()
+    # the rule: ten times the larger of the first loss and tau ln K
+    assert divergence_limit(50.0, 25, 80) == 10 * 25 * np.log(80)
+    assert divergence_limit(500.0, 25, 80) == 5000.0
+
+
+def test_a_healthy_run_stays_far_below_the_divergence_limit(tmp_path, small_corpus):
+    """The limit stops nothing a normal run does: the default settings' highest smooth loss, epoch
+    starts included, is below the first loss."""
+    s = train(small_corpus, TrainConfig(hidden_size=20, epochs=3, snapshots_until=0), tmp_path, progress_stream=io.StringIO())
+    smooth = np.load(tmp_path / "losses.npz")["smooth_loss"]
+    assert smooth.max() <= s["first_loss"] * 1.0001
+
+
+# --- case 5: indices read from a file never reach compiled code unchecked ---------------------------
+@pytest.mark.parametrize("x0", [100000, -5, 5])
+def test_a_start_index_outside_the_vocabulary_is_refused(tmp_path, x0):
+    model.save_model(tmp_path / "m.npz", model.init_params(5, 3, 0.1, 1), "abcde", x0=x0)
+    proc = run_rnn("synthesize", "--model", tmp_path / "m.npz", "--length", 20)
+    _one_line(proc, "m.npz", f"x0 = {x0} is outside the vocabulary of 5")
+
+
+def test_a_damaged_checkpoint_is_refused_before_the_kernel_sees_it(tmp_path, small_corpus):
+    """A checkpoint of the right identity whose position, arrays or best model do not fit the run."""
+    from rnn.core import checkpoint
+    from rnn.core.train import fingerprint
+
+    from rnn.errors import Terminated
+    from rnn.pipeline.guard import StopRequest
+
+    cfg = TrainConfig(hidden_size=6, epochs=6, snapshots_until=0)  # more than one kernel chunk
+    ck = tmp_path / "ck.npz"
+
+    stop = StopRequest()
+    stop.stop("SIGTERM")
+    with pytest.raises(Terminated):
+        train(small_corpus, cfg, tmp_path / "a", checkpoint_path=ck, checkpoint_every=10**9, stop=stop,
+              progress_stream=io.StringIO())
+    fp = fingerprint(cfg, small_corpus)
+    arrays, scalars, records = checkpoint.load(ck, fp)
+    damage = {
+        "position": lambda a, s: s.update(e=10**9),
+        "nan weight": lambda a, s: a["W"].__setitem__((0, 0), np.nan),
+        "shape": lambda a, s: a.update(W=np.zeros((3, 3))),
+        "best character": lambda a, s: a["best"].__setitem__(2, 10**6),
+        "missing array": lambda a, s: a.pop("mV"),
+    }
+    for what, change in damage.items():
+        a, s = {k: v.copy() for k, v in arrays.items()}, dict(scalars)
+        change(a, s)
+        checkpoint.save(ck, fp, a, s, records)
+        with pytest.raises(UserError, match="damaged checkpoint"):
+            train(small_corpus, cfg, tmp_path / "b", checkpoint_path=ck, progress_stream=io.StringIO())
+
+
+# --- case 6: inputs of every kind --------------------------------------------------------------------
+def test_a_fifo_or_a_device_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "book.fifo"
+    os.mkfifo(fifo)
+    for path in (fifo, "/dev/zero"):
+        with pytest.raises(UserError, match="not a regular file"):
+            read_text(path)
+    proc = subprocess.run([sys.executable, "-m", "rnn", "prepare", "--book", str(fifo), "--out", str(tmp_path / "c.npz"),
+                           "--facts", str(tmp_path / "c.json")], capture_output=True, text=True, timeout=60)
+    _one_line(proc, "not a regular file")
+
+
+def test_a_book_over_the_size_limit_names_the_limit_and_how_to_raise_it(tmp_path, monkeypatch):
+    book = tmp_path / "big.txt"
+    book.write_text("a" * 2_000_001)
+    monkeypatch.setenv("RNN_MAX_BOOK_MB", "2")
+    with pytest.raises(UserError, match=r"2,000,001 bytes, more than the limit of 2,000,000; raise it with "
+                                        r"RNN_MAX_BOOK_MB="):
+        read_text(book)
+    monkeypatch.setenv("RNN_MAX_BOOK_MB", "3")
+    assert len(read_text(book)) == 2_000_001
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_is_walked():
+    import yaml
+
+    lines = ["a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    bomb = yaml.safe_load("\n".join(lines + ["eta: *a8"]))  # 9^9 = 387 million values, shared
+    t = time.perf_counter()
+    with pytest.raises(UserError, match="more than 10,000 values"):
+        settings.typed_config(bomb)
+    assert time.perf_counter() - t < 1.0  # refused by counting, not after walking
+
+
+def test_a_hidden_size_too_large_for_memory_is_refused_naming_the_key(tmp_path, small_corpus):
+    small_corpus.save(tmp_path / "c.npz")
+    proc = run_rnn("train", "--corpus", tmp_path / "c.npz", "--out-dir", tmp_path / "r", "--hidden-size", 10_000_000)
+    line = _one_line(proc, "a training job (hidden_size 10,000,000, 4,790 update steps) needs about", "lower `hidden_size`")
+    assert "GB of memory and this machine has" in line and not (tmp_path / "r").exists()
+    from rnn.pipeline import resources
+
+    job = {"hidden_size": 100, "epochs": 1, "seq_length": 25}
+    resources.check_config([(job, {})], [5, 100], 1_000_000, 80)
+    with pytest.raises(UserError, match="lower `epochs`"):
+        resources.check_config([({**job, "epochs": 10**9}, {})], [5], 1_000_000, 80)
+    with pytest.raises(UserError, match="lower `sweep.hidden_size`"):
+        resources.check_config([(job, {}), ({**job, "hidden_size": 10**7}, {"hidden_size": 10**7})], [5], 1_000_000, 80)
+    with pytest.raises(UserError, match="lower `gradcheck.hidden_sizes`"):
+        resources.check_config([(job, {})], [5, 10**7], 1_000_000, 80)
+
+
+# --- case 7: the PDF step ------------------------------------------------------------------------------
+def test_the_pdf_step_recovers_from_a_failed_build_and_reads_any_bytes(tex, tmp_path):
+    """A build that failed (here: the PDF could not be written, as on a full disk) leaves latexmk's
+    state behind; the next build succeeds. LaTeX's output split inside UTF-8 characters is no error."""
+    from rnn.reporting.report import build_pdf
+
+    doc = tmp_path / "r.tex"
+    doc.write_text("\\documentclass{article}\\usepackage[utf8]{inputenc}\\begin{document}\n\\typeout{"
+                   + "a\u00e9\U0001F600" * 40 + "}\nHello \u00e9.\n\\end{document}\n")
+    build = tmp_path / "build"
+    (build / "r.pdf").mkdir(parents=True)  # pdflatex cannot write its PDF
+    failed = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", f"-outdir={build}",
+                             "r.tex"], cwd=tmp_path, capture_output=True)
+    assert failed.returncode != 0
+    (build / "r.pdf").rmdir()  # the disk is free again
+    again = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", f"-outdir={build}",
+                            "r.tex"], cwd=tmp_path, capture_output=True)
+    assert again.returncode != 0  # latexmk alone repeats the failure on unchanged inputs
+    build_pdf(doc, tmp_path / "out.pdf", build)
+    assert (tmp_path / "out.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_latex_error_is_one_line_naming_it(tex, tmp_path):
+    from rnn.reporting.report import build_pdf
+
+    doc = tmp_path / "r.tex"
+    doc.write_text("\\documentclass{article}\\begin{document}\\undefinedmacro\\end{document}\n")
+    with pytest.raises(UserError, match=r"LaTeX failed on .*r\.tex: .*Undefined control sequence"):
+        build_pdf(doc, tmp_path / "out.pdf", tmp_path / "build")
+    assert not (tmp_path / "out.pdf").exists()
+
+
+# --- case 8: damaged result files ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory, small_text):
+    d = tmp_path_factory.mktemp("runs")
+    corpus = Corpus.from_text(small_text[:3000], "t")
+    for seed in (1, 2):
+        train(corpus, TrainConfig(seed=seed, hidden_size=6, epochs=1, snapshots_until=0), d / f"seed{seed}",
+              progress_stream=io.StringIO())
+    return d
+
+
+@pytest.mark.parametrize("damage,needle", [
+    ("garbled summary", "summary.json: damaged (JSONDecodeError"),
+    ("summary without a field", "summary.json: `best_smooth_loss` is missing"),
+    ("truncated losses", "losses.npz: damaged (BadZipFile"),
+    ("short losses", "losses.npz: smooth_loss does not hold"),
+    ("another text", "trained with another text than"),
+])
+def test_a_damaged_result_file_gets_one_line_naming_it(tmp_path, two_runs, damage, needle):
+    import shutil
+
+    runs = tmp_path / "runs"
+    shutil.copytree(two_runs, runs)
+    summary, losses = runs / "seed2" / "summary.json", runs / "seed2" / "losses.npz"
+    s = json.loads(summary.read_text())
+    if damage == "garbled summary":
+        summary.write_text(summary.read_text()[:40])
+    elif damage == "summary without a field":
+        summary.write_text(json.dumps({k: v for k, v in s.items() if k != "best_smooth_loss"}))
+    elif damage == "truncated losses":
+        losses.write_bytes(losses.read_bytes()[:100])
+    elif damage == "short losses":
+        np.savez(losses, loss=np.zeros(3), smooth_loss=np.ones(3))
+    else:
+        summary.write_text(json.dumps({**s, "corpus_sha256": "0" * 64}))
+    proc = run_rnn("figures", "--runs", runs / "seed1", runs / "seed2", "--show-seed", 1, "--out-dir", tmp_path / "f")
+    line = _one_line(proc, needle)
+    assert "seed2" in line and "snakemake" in line  # names the file and the remedy
+
+
+# --- case 10: values typed once ---------------------------------------------------------------------------
+def _config(**changes):
+    import yaml
+
+    from .conftest import ROOT
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config.update(changes)
+    return config
+
+
+@pytest.mark.parametrize("key,given,typed", [
+    ("eta", "1e-1", 0.1),  # YAML 1.1 reads 1e-1 as text
+    ("eta", 1, 1.0),
+    ("epochs", 1.0, 1),
+    ("epochs", "1e1", 10),
+    ("seeds", ["1e0", 2.0], [1, 2]),
+    ("train_runtime", "null", None),
+    ("train_runtime", None, None),
+    ("hidden_size", None, 100),  # null is the default
+    ("book", 123, "123"),  # a file named 123
+    ("sweep", {"eta": ["1e-2", 0.1]}, {"eta": [0.01, 0.1]}),
+])
+def test_each_value_is_typed_once(key, given, typed):
+    assert settings.typed_config(_config(**{key: given}))[key] == typed
+
+
+@pytest.mark.parametrize("key,given,message", [
+    ("epochs", 1.5, "key `epochs`: must be an integer (got 1.5)"),
+    ("epochs", True, "key `epochs`: must be an integer"),
+    ("eta", "fast", "key `eta`: must be a finite number (got 'fast')"),
+    ("eta", float("inf"), "key `eta`: must be a finite number"),
+    ("seeds", 3, "key `seeds`: must be a list"),
+    ("seeds", [1, "two"], "key `seeds.1`: must be an integer"),
+    ("book", 1.5, "key `book`: must be text"),
+])
+def test_a_value_of_the_wrong_type_names_its_key(key, given, message):
+    with pytest.raises(UserError) as info:
+        settings.typed_config(_config(**{key: given}))
+    assert str(info.value).startswith(message), str(info.value)
+
+
+def test_every_integer_setting_has_its_real_range_in_the_schema():
+    def integers(prop, path):
+        if prop.get("type") == "integer" or "integer" in (prop.get("type") or []):
+            yield path, prop
+        for key, sub in prop.get("properties", {}).items():
+            yield from integers(sub, f"{path}.{key}".lstrip("."))
+        if "items" in prop:
+            yield from integers(prop["items"], f"{path}[]")
+
+    found = dict(integers(settings.schema(), ""))
+    assert "seeds[]" in found and "snapshots.every" in found
+    for path, prop in found.items():
+        assert "minimum" in prop or "exclusiveMinimum" in prop, path
+    assert found["seeds[]"]["minimum"] == 0 and found["passage_length"]["maximum"] == settings.MAX_TEXT_IN_REPORT
+
+
+def test_the_cli_types_values_as_the_config_does(tmp_path):
+    proc = run_rnn("train", "--corpus", tmp_path / "none.npz", "--out-dir", tmp_path, "--epochs", "1.0", "--eta", "1e-1")
+    _one_line(proc, "none.npz: encoded corpus not found")  # both values accepted; the missing corpus named
+    _one_line(run_rnn("train", "--corpus", "x", "--out-dir", tmp_path, "--epochs", "1.5"),
+              "argument --epochs: must be an integer (got '1.5')")
+
+
+def test_the_report_shows_null_as_the_config_does():
+    from rnn.reporting.report import settings_table
+
+    table = settings_table({"train_runtime": None, "eta": 0.1})
+    assert "null" in table and "None" not in table
+
+
+# --- case 11: any legal file name as the book ----------------------------------------------------------
+def test_a_book_named_like_an_option_is_read_verbatim(tmp_path, small_text):
+    book = tmp_path / "-notes.txt"
+    book.write_text(small_text[:2000])
+    flags = settings.flags({**_config(), "book": "-notes.txt"}, "prepare")
+    assert "--book=-notes.txt" in flags
+    proc = subprocess.run(f"{sys.executable} -m rnn prepare {flags} --out c.npz --facts c.json", shell=True,
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert Corpus.load(tmp_path / "c.npz").text == small_text[:2000]
+
+
+# --- case 12: sampling values -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sampler(tmp_path_factory):
+    d = tmp_path_factory.mktemp("m")
+    p = model.init_params(6, 8, 0.5, 3)
+    p.c[:] = np.linspace(-1, 1, 6)
+    model.save_model(d / "m.npz", p, "abcdef", h=np.tanh(np.linspace(-1, 1, 8)), x0=2)
+    return d / "m.npz", p
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--start-char", "ab"], "--start-char must be one character (got 'ab', 2)"),
+    (["--start-char", ""], "--start-char must be one character (got '', 0)"),
+    (["--start-char", "z"], "--start-char 'z' is not in the model's vocabulary"),
+    (["--seed", "-1"], "argument --seed: must be >= 0 (got -1)"),
+    (["--length", "-5"], "argument --length: must be >= 0 (got -5)"),
+    (["--temperature", "0"], "argument --temperature: must be > 0 and finite"),
+    (["--temperature", "nan"], "argument --temperature: must be > 0 and finite"),
+])
+def test_bad_sampling_values_are_refused_in_one_line(sampler, args, needle):
+    _one_line(run_rnn("synthesize", "--model", sampler[0], "--length", 5, *args), needle)
+
+
+@pytest.mark.parametrize("temperature", [1e-3, 1e-200, 1e-308, 5e-324])
+def test_temperature_near_zero_is_the_greedy_limit(sampler, temperature):
+    """Each character is the most likely one after the one before (numpy's own argmax of the
+    model's logits), however small the temperature."""
+    path, p = sampler
+    proc = run_rnn("synthesize", "--model", path, "--length", 30, "--temperature", temperature, check=True)
+    text = proc.stdout.rstrip("\n")
+    h, x = np.tanh(np.linspace(-1, 1, 8)), 2
+    want = []
+    for _ in range(30):
+        h = model.hidden_step(p, h, x)
+        x = int(np.argmax(p.V @ h + p.c))
+        want.append("abcdef"[x])
+    assert text == "".join(want)
+
+
+# --- case 13: messages name only files that exist ----------------------------------------------------------
+def test_a_divergence_before_any_checkpoint_names_none(tmp_path, small_corpus):
+    ck = tmp_path / "ck.npz"
+    with pytest.raises(TrainingDiverged) as info:
+        train(small_corpus, TrainConfig(hidden_size=10, eta=1e307, epochs=1), tmp_path / "r", checkpoint_path=ck,
+              checkpoint_every=10**9, progress_stream=io.StringIO())
+    assert not ck.exists() and "checkpoint" not in str(info.value)
+
+
+# --- case 3: no orphans, one trainer per run directory -------------------------------------------------------
+def test_a_second_trainer_cannot_take_a_run_directory(tmp_path):
+    with guard.exclusive(tmp_path / "run"):
+        t = time.perf_counter()
+        with pytest.raises(UserError, match=rf"another trainer \(pid {os.getpid()} on .*\) is writing this run"):
+            with guard.exclusive(tmp_path / "run", wait_seconds=0.3):
+                pass
+        assert time.perf_counter() - t >= 0.3
+    with guard.exclusive(tmp_path / "run", wait_seconds=0):  # released with its holder
+        pass
+
+
+def test_the_lock_is_released_when_its_holder_is_killed(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from rnn.pipeline import guard\n"
+                               f"with guard.exclusive({str(tmp_path / 'run')!r}):\n"
+                               "    print('held', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(UserError, match=rf"pid {holder.pid}"):
+        with guard.exclusive(tmp_path / "run", wait_seconds=0.2):
+            pass
+    holder.kill()
+    holder.wait()
+    with guard.exclusive(tmp_path / "run", wait_seconds=0):
+        pass
+
+
+@pytest.mark.slow
+def test_a_trainer_whose_parent_is_killed_checkpoints_and_stops(tmp_path, small_corpus):
+    """kill -9 of the trainer's parent (Snakemake) alone: the trainer notices within a second, writes its
+    checkpoint and exits 143 instead of running on; the same command then resumes from it."""
+    corpus = tmp_path / "c.npz"
+    small_corpus.save(corpus)
+    log = tmp_path / "train.log"
+    args = [sys.executable, "-m", "rnn", "train", "--corpus", str(corpus), "--out-dir", str(tmp_path / "run"),
+            "--hidden-size", "32", "--epochs", "200", "--snapshots-until", "0", "--checkpoint", str(tmp_path / "ck.npz"),
+            "--checkpoint-every", str(10**9), "--exit-with-parent"]
+    parent = subprocess.Popen([sys.executable, "-c", "import subprocess, sys\n"
+                               f"p = subprocess.Popen({args!r}, stderr=open({str(log)!r}, 'w'))\n"
+                               "print(p.pid, flush=True); p.wait()"], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    deadline = time.monotonic() + 120
+    while "step " not in log.read_text() and time.monotonic() < deadline:  # training is under way
+        time.sleep(0.1)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    t = time.monotonic()
+    while time.monotonic() - t < 30:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the trainer kept running after its parent was killed")
+    last = log.read_text().strip().splitlines()[-1]
+    assert last.startswith(f"the parent process {parent.pid} (Snakemake) is gone: stopped at update step"), last
+    assert (tmp_path / "ck.npz").exists()
+
+
+# --- through the real snakemake --------------------------------------------------------------------------------
+def _snakemake(d, *args, timeout=600):
+    return subprocess.run(["snakemake", "--cores", "2", *args], cwd=d, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def workflow_dir(tmp_path, small_text):
+    from .conftest import TINY_CONFIG, copy_workflow
+
+    d = copy_workflow(tmp_path)
+    (d / "book.txt").write_text(small_text[:4000])
+    (d / "tiny.yaml").write_text(TINY_CONFIG.format(book="book.txt"))
+    return d
+
+
+def _planned(out: str) -> dict[str, int]:
+    import re
+
+    if "Nothing to be done" in out:
+        return {}
+    table = out.split("Job stats:")[1].split("total")[0]
+    return {name: int(n) for name, n in re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M) if name != "job"}
+
+
+@pytest.mark.slow
+def test_a_replaced_book_reruns_whatever_its_modification_time(workflow_dir, small_text):
+    """Case 1: `cp -p` of another text (older than the results) reruns prepare; a touch does not."""
+    d = workflow_dir
+    assert _snakemake(d, "results/corpus.json", "--configfile", "tiny.yaml").returncode == 0
+    before = (d / "results/corpus.json").stat().st_mtime
+    book = d / "book.txt"
+    os.utime(book, (before + 100, before + 100))  # touched: same bytes, newer
+    out = _snakemake(d, "results/corpus.json", "-n", "--configfile", "tiny.yaml")
+    assert out.returncode == 0 and _planned(out.stdout + out.stderr) == {}
+    book.write_text(small_text[4000:8000])  # another text, restored from an old backup
+    os.utime(book, (before - 10**6, before - 10**6))
+    out = _snakemake(d, "results/corpus.json", "-n", "--configfile", "tiny.yaml")
+    assert _planned(out.stdout + out.stderr).get("prepare") == 1, out.stdout[-2000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("config,flag", [
+    ("eta: 1e-1\n", "--eta=0.1"),  # YAML 1.1 reads 1e-1 as text
+    ("epochs: 1.0\n", "--epochs=1 "),
+    ("train_runtime: null\n", "--eta=0.1"),
+])
+def test_values_in_a_config_file_are_typed_as_on_the_command_line(workflow_dir, config, flag):
+    """Case 10, through snakemake: `--configfile` and `--config` give the same typed values."""
+    d = workflow_dir
+    (d / "my.yaml").write_text(config)
+    via_file = _snakemake(d, "--configfile", "tiny.yaml", "my.yaml", "-n", "-p")
+    key, _, value = config.strip().partition(": ")
+    via_flag = _snakemake(d, "--configfile", "tiny.yaml", "-n", "-p", "--config", f"{key}={value}")
+    for proc in (via_file, via_flag):
+        assert proc.returncode == 0, proc.stderr[-1500:]
+        assert flag in proc.stdout, proc.stdout[-1500:]
+
+
+@pytest.mark.slow
+def test_seeds_written_as_floats_plan_one_job_each(workflow_dir):
+    out = _snakemake(workflow_dir, "--configfile", "tiny.yaml", "-n", "--config", "seeds=[1e0,2.0]", "show_seed=1")
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert _planned(out.stdout).get("train") == 2 and "seed1.0" not in out.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args,message", [
+    (["--configfile", "bomb.yaml"], "config error: the configuration holds more than 10,000 values"),
+    (["--config", "hidden_size=10000000"], "config error: a training job (hidden_size 10,000,000, 318 update steps) needs"),
+    (["--config", "book=book.fifo"], "config error: book.fifo: not a regular file"),
+    (["--config", "book=/dev/zero"], "config error: /dev/zero: not a regular file"),
+    (["--config", "epochs=1.5"], "config error: key `epochs`: must be an integer (got 1.5)"),
+])
+def test_bad_inputs_stop_the_workflow_at_once_with_one_line(workflow_dir, args, message):
+    """Case 6, through snakemake: before any job, in seconds, one line naming the key or file."""
+    d = workflow_dir
+    lines = ["a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    (d / "bomb.yaml").write_text("\n".join(lines + ["eta: *a8"]) + "\n")
+    os.mkfifo(d / "book.fifo")
+    t = time.monotonic()
+    out = _snakemake(d, "--configfile", "tiny.yaml", *args, timeout=60)
+    assert out.returncode != 0 and time.monotonic() - t < 30
+    errors = [ln for ln in (out.stdout + out.stderr).splitlines() if ln.startswith("config error:")]
+    assert len(errors) == 1 and errors[0].startswith(message), out.stderr[-1500:]
+    assert "Traceback" not in out.stderr and not (d / "results").exists()
+
+
+@pytest.mark.slow
+def test_a_target_path_cannot_inject_a_shell_command(workflow_dir):
+    """Case 9: every wildcard is constrained, so `seed$(touch PWNED)` names no job and runs nothing."""
+    d = workflow_dir
+    for target in ("results/runs/seed$(touch PWNED)/summary.json", "results/runs/seed1;touch PWNED/summary.json",
+                   "results/sweep/eta~$(touch PWNED)/seed1/summary.json"):
+        out = _snakemake(d, target, "--configfile", "tiny.yaml", timeout=300)
+        assert out.returncode != 0 and "No rule to produce" in out.stdout + out.stderr
+        assert not (d / "PWNED").exists()
+        assert not (d / "results/runs").exists()
+
+
+@pytest.mark.slow
+def test_snakemake_killed_alone_leaves_no_trainer_and_the_rerun_is_not_stale(workflow_dir):
+    """Case 3: kill -9 of Snakemake alone. Its trainer stops by itself (checkpoint, exit 143); after
+    --unlock, a rerun with other settings trains those, and nothing of the old run is left."""
+    d = workflow_dir
+    long_run = ["--configfile", "tiny.yaml", "--config", "hidden_size=48", "epochs=300", "seeds=[1]", "show_seed=1",
+                "checkpoint_every=100000"]
+    target = "results/runs/seed1/summary.json"
+    proc = subprocess.Popen(["snakemake", "--cores", "1", target, *long_run], cwd=d, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    log = d / "logs/train/seed1.log"
+    deadline = time.monotonic() + 300
+    while not (log.exists() and "step " in log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert log.exists() and "step " in log.read_text(), "training did not start"
+    proc.send_signal(signal.SIGKILL)  # Snakemake alone, not its process group
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "is gone: stopped at update step" not in log.read_text():
+        time.sleep(0.2)
+    assert "(Snakemake) is gone: stopped at update step" in log.read_text()
+    orphans = subprocess.run(["pgrep", "-f", f"rnn train .*{d}"], capture_output=True, text=True).stdout.split()
+    time.sleep(1.0)
+    assert not subprocess.run(["pgrep", "-f", f"--out-dir {d}"], capture_output=True).stdout, orphans
+    assert _snakemake(d, *long_run, "--unlock").returncode == 0
+    short = ["--configfile", "tiny.yaml", "--config", "hidden_size=48", "epochs=1", "seeds=[1]", "show_seed=1"]
+    out = _snakemake(d, target, *short)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "not resuming" in log.read_text() and "(epochs differ)" in log.read_text()
+    time.sleep(2)  # nothing writes the run afterwards
+    summary = json.loads((d / target).read_text())
+    assert summary["epochs"] == 1 and summary["hidden_size"] == 48
+    assert _planned(_snakemake(d, target, "-n", *short).stdout) == {}

@@ -1,0 +1,17 @@
+rule bench:
+    """Microseconds per update step: naive baseline, reference and compiled kernel, side by side."""
+    input:
+        code=sources("bench"),
+    output:
+        out.BENCH,
+    log:
+        "logs/bench.log",
+    localrule: True  # on a cluster too: a few seconds, on the machine that the report names
+    conda:
+        "../envs/rnn.yaml"
+    threads: workflow.cores  # all local cores: no other job runs while it measures
+    resources:
+        runtime=10,
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,
+    shell:
+        "python -m rnn bench --out {output:q} > {log:q} 2>&1"
