@@ -191,7 +191,7 @@ def cmd_checksums(a):
 
 
 def cmd_settings(a):
-    from .settings import generated_files
+    from .pipeline.generated import generated_files
 
     stale = [path for path, text in generated_files(a.root).items()
              if not path.exists() or path.read_text() != text]
@@ -200,7 +200,8 @@ def cmd_settings(a):
             _write(path, generated_files(a.root)[path])
         print(f"rewrote {len(stale)} file(s): {', '.join(map(str, stale)) or 'none'}")
     elif stale:
-        raise UserError(f"{', '.join(map(str, stale))} differ from rnn/settings.py; run `python -m rnn settings --write`")
+        raise UserError(f"{', '.join(map(str, stale))} differ from what the code generates; run "
+                        "`python -m rnn settings --write`")
 
 
 def cmd_report(a):
@@ -338,8 +339,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+")
     p.add_argument("--out", required=True)
 
-    p = command("settings", cmd_settings, "check (or --write) config.yaml, the schema and the README table")
-    p.add_argument("--write", action="store_true", help="rewrite them from rnn/settings.py")
+    p = command("settings", cmd_settings, "check (or --write) config.yaml, the schema and the README's tables")
+    p.add_argument("--write", action="store_true", help="rewrite them from rnn/settings.py and the modules")
     p.add_argument("--root", default=".", help="the repository's directory")
 
     p = command("report", cmd_report, f"the report's generated fragments (in {outputs.TEX_DIR}) from the results")

@@ -1,10 +1,12 @@
 """Every setting of the pipeline, defined once: its config key, default, type, valid range, meaning and
-the command-line flag that carries it to `python -m rnn COMMAND`.
+the commands that take it. One name from config key to function argument: the flag is the key with
+'-' for '.' and '_' (snapshots.every: --snapshots-every), the argument the key with '_' for '.'.
 
 Everything else is derived from this table: the CLI's flags and their help, the rules' `params:`
-(`flags(config, COMMAND)`), and three generated files that `python -m rnn settings --write` rewrites
-and tests/test_settings.py holds to it: config.yaml, workflow/schemas/config.schema.yaml and the
-README's configuration table. Adding a setting is one entry here plus its use in the algorithm.
+(`flags(config, COMMAND)`), every value's type (`typed_config`, before any job), and the files that
+`python -m rnn settings --write` generates (rnn/pipeline/generated.py): config.yaml,
+workflow/schemas/config.schema.yaml and the README's configuration table. Adding a setting is one
+entry here plus its use in the algorithm.
 """
 
 from __future__ import annotations
@@ -346,25 +348,8 @@ def config_yaml() -> str:
     return "\n".join(lines) + "\n"
 
 
-README_START, README_END = "<!-- settings -->", "<!-- /settings -->"
-
-
 def readme_table() -> str:
+    """The README's table of every setting: key, default, meaning."""
     rows = ["| key | default | meaning |", "|---|---|---|"]
     rows += [f"| `{s.key}` | `{_yaml(s.default)}` | {s.meaning} |" for s in SETTINGS]
-    return "\n".join([README_START, *rows, README_END])
-
-
-def readme_with_table(readme: str) -> str:
-    before, rest = readme.split(README_START, 1)
-    return before + readme_table() + rest.split(README_END, 1)[1]
-
-
-def generated_files(root) -> dict:
-    """{path: the text this table generates for it} for the three files that derive from it."""
-    from pathlib import Path
-
-    root = Path(root)
-    return {root / "config.yaml": config_yaml(),
-            root / "workflow" / "schemas" / "config.schema.yaml": schema_yaml(),
-            root / "README.md": readme_with_table((root / "README.md").read_text())}
+    return "\n".join(rows)

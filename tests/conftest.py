@@ -10,18 +10,15 @@ import pytest
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY_CONFIG = """\
-book: {book}
-hidden_size: 8
-epochs: 2
-seeds: [1, 2]
-snapshots: {{every: 200, until: 600, length: 50}}
-show_seed: 2
-passage_length: 120
-panel: {{temperatures: [0.5, 1.0, 1.5], top_p: 0.9, length: 60}}
-gradcheck: {{hidden_sizes: [3, 8], sig: 0.01, seed: 1, h: 1.0e-4, eps: 1.0e-15, methods: [finite_difference, complex_step]}}
-checkpoint_every: 300
-"""
+TINY = Path(__file__).resolve().parent / "tiny.yaml"
+
+
+def tiny_config(book: str) -> str:
+    """tests/tiny.yaml with `book` set (quoted: any file name)."""
+    import json
+
+    lines = TINY.read_text().splitlines()
+    return "\n".join(f"book: {json.dumps(book)}" if ln.startswith("book:") else ln for ln in lines) + "\n"
 
 
 def require(service: str, available: bool, hint: str) -> None:
@@ -73,16 +70,6 @@ def small_corpus(small_text):
     from rnn.core.corpus import Corpus
 
     return Corpus.from_text(small_text, source="small")
-
-
-def copy_workflow(dest: Path) -> Path:
-    for name in ("Snakefile", "config.yaml", "workflow", "report", "profiles"):
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("build", "*.pdf"))
-        else:
-            shutil.copy(src, dest / name)
-    return dest
 
 
 @pytest.fixture

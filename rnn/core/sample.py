@@ -33,8 +33,13 @@ def next_distribution(o: np.ndarray, temperature: float = 1.0, top_p: float = 1.
 
 
 @njit(**JIT)
-def _sample(UT, WT, VT, b, c, h, x, uniforms, temperature, top_p, out):
-    """The sampling loop in the kernel's fixed-order arithmetic: the same characters on any CPU."""
+def _sample(model, h, x, uniforms, how, out):
+    """The sampling loop in the kernel's fixed-order arithmetic: the same characters on any CPU.
+
+    model = (UT, WT, VT, b, c) (U, W and V transposed); h and x: the state and input to start from;
+    one uniform draw per character; how = (temperature, top_p)."""
+    UT, WT, VT, b, c = model
+    temperature, top_p = how
     m, K = WT.shape[0], VT.shape[1]
     a = np.empty(m)
     o = np.empty(K)
@@ -103,8 +108,8 @@ def synthesize(p: Params, h0, x0: int, n: int, rng: np.random.Generator,
         raise UserError(f"the start character {x0} or the state is outside the model (K = {p.K}, m = {p.m})")
     out = np.empty(n, dtype=np.int32)
     c64 = lambda a: np.array(a, dtype=np.float64, order="C")  # noqa: E731
-    _sample(c64(p.U.T), c64(p.W.T), c64(p.V.T), c64(p.b), c64(p.c), c64(h0), int(x0), rng.random(n),
-            float(temperature), float(top_p), out)
+    _sample((c64(p.U.T), c64(p.W.T), c64(p.V.T), c64(p.b), c64(p.c)), c64(h0), int(x0), rng.random(n),
+            (float(temperature), float(top_p)), out)
     return out
 
 

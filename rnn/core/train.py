@@ -187,8 +187,8 @@ def _diverged(what: str, bad: int, upe: int, cfg: TrainConfig, checkpoint_path) 
         + (f"; the last good checkpoint is kept at {checkpoint_path}" if kept else ""))
 
 
-def train(corpus: Corpus, cfg: TrainConfig, out_dir, checkpoint_path=None,
-          checkpoint_every: int = 20_000, progress_stream=sys.stderr,
+def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
+          checkpoint_every: int = _default("checkpoint_every"), progress_stream=sys.stderr,
           stop: threading.Event | None = None, code_sha256: str = "") -> dict:
     """Train one run and write its files into out_dir; returns the summary.
 

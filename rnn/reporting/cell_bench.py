@@ -1,7 +1,8 @@
 """Microseconds per update step of every cell's kernel, side by side in one process (for `python -m
-rnn bench`): the RNN through kernel.py, the LSTM and the GRU through cell_kernels.py, at the original's
-sizes by default (K = 80, m = 100, seq_length 25). Apart from the kernels, so that editing it does not
-make numba recompile them (its cache is per source file).
+rnn bench`), at the original's sizes by default (K = 80, m = 100, seq_length 25).
+
+The RNN runs through kernel.py, the LSTM and the GRU through cell_kernels.py. This module stands apart
+from the kernels so that editing it does not make numba recompile them (its cache is per source file).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from rnn.core import corpus
 from rnn.settings import BY_KEY
 from rnn.errors import UserError
 
-from .conftest import ROOT, run_rnn
+from ..conftest import ROOT, run_rnn
 
 
 def test_vocabulary_sorted_and_round_trip(small_text):

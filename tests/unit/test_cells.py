@@ -10,7 +10,7 @@ from rnn.core import cell_kernels as ck
 from rnn.core.corpus import Corpus
 from rnn.reporting import cell_bench
 
-from .reference import assert_same_trajectory, easy_then_hard, reference_run, rel
+from ..reference import assert_same_trajectory, easy_then_hard, reference_run, rel
 
 GATED = ("lstm", "gru")
 
@@ -239,7 +239,7 @@ def test_untouched_u_columns_stay_bit_identical(rng, cell):
 # --- whole trajectories of run_updates ------------------------------------------------------------
 
 class CellRun:
-    """The state training keeps around cell_kernels.run_updates (as tests/test_kernel.py's KernelRun)."""
+    """The state training keeps around cell_kernels.run_updates (as tests/unit/test_kernel.py's KernelRun)."""
 
     def __init__(self, cell, ids, K, m, n_total, *, sig=0.01, seed=3, eta=0.1, clip=5.0, tau=25):
         self.book = np.asarray(ids, dtype=np.int32)

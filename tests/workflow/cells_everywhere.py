@@ -1,6 +1,6 @@
-"""Every number the cell kernels make, on one machine: `python -m tests.cells_everywhere OUT.json`.
+"""Every number the cell kernels make, on one machine: `python -m tests.workflow.cells_everywhere OUT.json`.
 
-tests/test_portable_cells.py runs it under emulated CPUs (numba's target) and compares the SHA-256
+tests/workflow/test_portable_cells.py runs it under emulated CPUs (numba's target) and compares the SHA-256
 digests it writes: training each gated cell a few hundred updates (every loss, the final and the best
 model, the carried state), its gradient check by both methods, synthesis and the loss over a text for
 every cell.
@@ -47,7 +47,7 @@ def main(out: str) -> None:
     c = Corpus.from_text(builtin_text("prose")[:9000], "prose")
     result = {}
     for cell in cells.CELLS:
-        if cell == "rnn":  # its training and gradient check are tests/test_portable.py's
+        if cell == "rnn":  # its training and gradient check are tests/workflow/test_portable.py's
             p, h, r = cells.init_params("rnn", c.K, M, 0.3, 3), np.zeros(M), {}
         else:
             p, h, r = _train(cell, c)

@@ -2,7 +2,7 @@
 
 import re
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 
 def test_every_cited_section_exists():

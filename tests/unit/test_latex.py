@@ -8,7 +8,7 @@ import unicodedata
 from rnn.reporting import latex
 from rnn.reporting.report import build_pdf
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 SAMPLE = 'Specials: \\ { } % $ # & _ ^ ~ and \\end{document}\n`q` \'q\' "q" <a|b> -- --- z\n' \
          "\ttabbed\n  two spaces   three\nNon-ASCII: ü é ß Æ ø • “curly” ‘single’ — – … °\n\n" \

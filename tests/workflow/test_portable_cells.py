@@ -1,4 +1,4 @@
-"""The cell kernels give the same bits on any machine (tests/test_portable.py for every cell): training,
+"""The cell kernels give the same bits on any machine (tests/workflow/test_portable.py for every cell): training,
 gradient check, synthesis and the loss over a text, byte-identical under numba code generated for
 baseline x86-64 (SSE2), Haswell (AVX2) and this host, each compiled afresh."""
 
@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .conftest import ROOT
+from ..conftest import ROOT
 from .test_portable import MACHINES
 
 pytestmark = pytest.mark.slow
@@ -23,7 +23,7 @@ def test_cells_are_byte_identical_across_emulated_machines(tmp_path):
         d = tmp_path / name.split()[0]
         env = {**os.environ, **env_extra, "NUMBA_CACHE_DIR": str(d / "numba-cache"),
                "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-        proc = subprocess.run([sys.executable, "-m", "tests.cells_everywhere", str(d / "out.json")], cwd=ROOT,
+        proc = subprocess.run([sys.executable, "-m", "tests.workflow.cells_everywhere", str(d / "out.json")], cwd=ROOT,
                               env=env, capture_output=True, text=True, timeout=1800)
         assert proc.returncode == 0, (name, proc.stderr[-2000:])
         results[name] = json.loads((d / "out.json").read_text())

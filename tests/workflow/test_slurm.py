@@ -11,7 +11,6 @@ import getpass
 import json
 import re
 import shutil
-import signal
 import subprocess
 import time
 
@@ -20,7 +19,9 @@ import pytest
 
 from rnn.outputs import RunFiles
 
-from .conftest import TINY_CONFIG, copy_workflow, require
+from ..conftest import require, tiny_config
+from .conftest import Snakemake as Runner
+from .conftest import copy_workflow
 
 
 def _slurm_up():
@@ -42,39 +43,10 @@ RUN_FILES = RunFiles.reproducible()
 SACCT_FIELDS = ("JobID", "State", "Elapsed", "Timelimit", "Account", "Partition", "Comment")
 
 
-class Snakemake:
-    """`snakemake --profile profiles/slurm ARGS` in `cwd` in the background, its output in a file;
-    with slurm=False, a local run (the workflow's default profile)."""
-
-    def __init__(self, cwd, *args, slurm=True):
-        self.log = cwd / "snakemake.log"
-        with open(self.log, "ab") as out:
-            self.start = out.tell()
-            profile = ["--profile", "profiles/slurm", *FAST] if slurm else []
-            # SIGINT as at a terminal, even when the tests run in a background job (which ignores it)
-            self.proc = subprocess.Popen(
-                ["snakemake", *profile, *args], cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-
-    def output(self):
-        with open(self.log, "rb") as f:
-            f.seek(self.start)
-            return f.read().decode(errors="replace")
-
-    def wait(self, check=True, timeout=900):
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.interrupt()
-            raise AssertionError(f"snakemake did not finish in {timeout} s:\n{self.output()[-4000:]}")
-        if check and self.proc.returncode != 0:
-            raise AssertionError(self.output()[-6000:])
-        return self.output()
-
-    def interrupt(self):
-        """Ctrl-C: the plugin cancels the run's jobs and Snakemake exits (it ignores SIGTERM)."""
-        self.proc.send_signal(signal.SIGINT)
-        self.proc.wait(timeout=120)
+def Snakemake(cwd, *args, slurm=True):
+    """`snakemake --profile profiles/slurm FAST ARGS` in the background (slurm=False: a local run, the
+    workflow's default profile)."""
+    return Runner(cwd, *((*FAST, *args) if slurm else args), profile="profiles/slurm" if slurm else None)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -94,7 +66,7 @@ def _job_ids(output):
 
 def _train_job_id(run, seed=1, timeout=300):
     """The SLURM job id of the run's training job for `seed`, once its log shows progress."""
-    log = run.log.parent / f"logs/train/seed{seed}.log"
+    log = run.cwd / f"logs/train/seed{seed}.log"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and run.proc.poll() is None:
         ids = re.findall(r"submitted with SLURM jobid (\d+) \(log: \S+/rule_train/", run.output())
@@ -178,7 +150,7 @@ TARGETS = ["results/metrics.csv", "results/table1.tex", "--configfile", "run.yam
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory, small_text):
     """The tiny pipeline run locally and on SLURM with the efficiency report (a user's flag)."""
-    config = TINY_CONFIG.format(book="book.txt")
+    config = tiny_config("book.txt")
     base = tmp_path_factory.mktemp("tiny")
     local = _workdir(base / "local", config, small_text[:5000])
     d = _workdir(base / "slurm", config, small_text[:5000])
@@ -213,7 +185,7 @@ def test_efficiency_report_lists_the_training_jobs(tiny):
 
 
 def test_training_jobs_go_as_one_job_array(tiny, tmp_path, small_text):
-    d = _workdir(tmp_path / "array", TINY_CONFIG.format(book="book.txt"), small_text[:5000])
+    d = _workdir(tmp_path / "array", tiny_config("book.txt"), small_text[:5000])
     out = snakemake(d, *TARGETS, "--slurm-array-jobs", "train")
     arrays = re.findall(r"Submitted array job with Snakemake IDs [\d,]+ and SLURM job ID (\d+)", out)
     assert len(arrays) == 1, out[-3000:]
@@ -225,7 +197,7 @@ def test_training_jobs_go_as_one_job_array(tiny, tmp_path, small_text):
 
 
 def test_failing_job_names_the_rule_and_a_rerun_picks_up(tmp_path, small_text):
-    d = _workdir(tmp_path / "w", TINY_CONFIG.format(book="book.txt"), small_text[:5000])
+    d = _workdir(tmp_path / "w", tiny_config("book.txt"), small_text[:5000])
     target = ["results/metrics.csv", "--configfile", "run.yaml"]
     # eta = 1e308 makes every training run diverge, after prepare has succeeded
     run = Snakemake(d, *target, "--config", "eta=1e308", "--retries", "0")

@@ -10,7 +10,8 @@ import subprocess
 import pytest
 import yaml
 
-from .conftest import ROOT, TINY_CONFIG, copy_workflow
+from ..conftest import ROOT, tiny_config
+from .conftest import copy_workflow
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.environ.get("RNN_USER_ENV_TEST") != "1",
                                                    reason="set RNN_USER_ENV_TEST=1 to build the user's environment")]
@@ -51,7 +52,7 @@ def test_every_readme_command_runs_in_the_users_environment(tmp_path, small_text
     (tmp_path / "work").mkdir()
     work = copy_workflow(tmp_path / "work")
     config = yaml.safe_load((work / "config.yaml").read_text())  # the defaults, made small
-    config.update(yaml.safe_load(TINY_CONFIG.format(book="builtin:prose")))
+    config.update(yaml.safe_load(tiny_config("builtin:prose")))
     (work / "config.yaml").write_text(yaml.safe_dump(config))
     (work / "data").mkdir()
     (work / "data" / "goblet_book.txt").write_text(small_text[:5000])  # a stand-in for the user's novel

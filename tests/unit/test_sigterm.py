@@ -13,7 +13,7 @@ from rnn.core import checkpoint
 from rnn.errors import Terminated
 from rnn.core.train import TrainConfig, fingerprint, train
 
-from .conftest import run_files
+from ..conftest import run_files
 
 def _cfg(**kw):
     base = dict(seed=3, hidden_size=16, epochs=3, snapshots_every=500, snapshots_until=1500, snapshots_length=30)

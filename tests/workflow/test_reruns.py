@@ -2,14 +2,13 @@
 whose command runs it; a `touch` plans nothing (Snakemake compares small inputs by checksum)."""
 
 import os
-import re
 import shutil
-import subprocess
 from contextlib import contextmanager
 
 import pytest
 
-from .conftest import ROOT, TINY_CONFIG, copy_workflow
+from ..conftest import ROOT
+from .conftest import planned, snakemake, tiny_workflow
 
 pytestmark = pytest.mark.slow
 
@@ -18,29 +17,19 @@ pytestmark = pytest.mark.slow
 def workdir(tmp_path_factory, small_text):
     """The tiny pipeline, run once, with its own copy of the rnn package (found first on PYTHONPATH),
     so that the tests can edit the code without touching the repository."""
-    d = copy_workflow(tmp_path_factory.mktemp("code"))
+    d = tiny_workflow(tmp_path_factory.mktemp("code"), small_text[:6000])
     shutil.copytree(ROOT / "rnn", d / "rnn", ignore=shutil.ignore_patterns("__pycache__"))
-    (d / "book.txt").write_text(small_text[:6000])
-    (d / "tiny.yaml").write_text(TINY_CONFIG.format(book="book.txt"))
-    _snakemake(d)
+    snakemake(d, "--configfile", "tiny.yaml", env=_env(d))
     return d
 
 
-def _snakemake(d, *args):
-    env = {**os.environ, "PYTHONPATH": str(d)}
-    proc = subprocess.run(["snakemake", "--cores", "2", "--configfile", "tiny.yaml", *args], cwd=d, env=env,
-                          capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout + proc.stderr
+def _env(d):
+    return {**os.environ, "PYTHONPATH": str(d)}
 
 
 def _planned(d) -> dict[str, int]:
     """Job counts of a dry run (empty when nothing is to be done)."""
-    out = _snakemake(d, "-n")
-    if "Nothing to be done" in out:
-        return {}
-    table = out.split("Job stats:")[1].split("total")[0]
-    return {name: int(n) for name, n in re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M) if name != "job"}
+    return planned(snakemake(d, "--configfile", "tiny.yaml", "-n", env=_env(d)))
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from numba import njit
 from rnn.core import kernel, model
 from rnn.core.corpus import Corpus
 
-from .reference import assert_same_trajectory, easy_then_hard, reference_run, rel
+from ..reference import assert_same_trajectory, easy_then_hard, reference_run, rel
 
 
 @njit

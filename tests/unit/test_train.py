@@ -16,8 +16,8 @@ from rnn.core.corpus import Corpus, updates_per_epoch
 from rnn.errors import Terminated, UserError
 from rnn.core.train import TrainConfig, TrainingDiverged, train
 
-from .conftest import run_files, run_rnn
-from .reference import easy_then_hard, reference_run, rel
+from ..conftest import run_files, run_rnn
+from ..reference import easy_then_hard, reference_run, rel
 
 
 def _cfg(**kw):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import require
+from ..conftest import require
 
 
 def test_a_missing_service_skips_locally_and_fails_under_rnn_require_services(monkeypatch):

@@ -2,14 +2,12 @@
 
 import csv
 import json
-import re
-import subprocess
 
 import pytest
 
 from rnn.pipeline import sweep
 
-from .conftest import TINY_CONFIG, copy_workflow
+from .conftest import Snakemake, planned, tiny_workflow
 
 
 def test_points_paths_and_the_main_runs_reuse():
@@ -27,16 +25,7 @@ def test_points_paths_and_the_main_runs_reuse():
 
 
 def _snakemake(d, *args, check=True):
-    proc = subprocess.run(["snakemake", "--cores", "2", "--configfile", "tiny.yaml", *args], cwd=d,
-                          capture_output=True, text=True, timeout=900)
-    if check:
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout + proc.stderr
-
-
-def _planned(out: str, job: str) -> int:
-    m = re.search(rf"^{job}\s+(\d+)$", out, flags=re.M)
-    return int(m.group(1)) if m else 0
+    return Snakemake(d, "--configfile", "tiny.yaml", *args).wait(check=check)
 
 
 @pytest.mark.parametrize("value,message", [
@@ -46,9 +35,7 @@ def _planned(out: str, job: str) -> int:
     ("{hidden_size: [2.5]}", "key `sweep.hidden_size.0`"),
 ])
 def test_a_bad_sweep_stops_before_any_job_with_one_line(tmp_path, small_text, value, message):
-    d = copy_workflow(tmp_path)
-    (d / "b.txt").write_text(small_text[:3000])
-    (d / "tiny.yaml").write_text(TINY_CONFIG.format(book="b.txt"))
+    d = tiny_workflow(tmp_path, small_text[:3000])
     out = _snakemake(d, "-n", "--config", f"sweep={value}", check=False)
     lines = [ln for ln in out.splitlines() if ln.startswith("config error:")]
     assert len(lines) == 1 and message in lines[0], out[-1500:]
@@ -57,17 +44,17 @@ def test_a_bad_sweep_stops_before_any_job_with_one_line(tmp_path, small_text, va
 
 @pytest.mark.slow
 def test_sweep_caches_points_and_writes_its_outputs(tmp_path, small_text):
-    d = copy_workflow(tmp_path)
-    (d / "b.txt").write_text(small_text[:6000])
-    (d / "tiny.yaml").write_text(TINY_CONFIG.format(book="b.txt") + "eta: 0.1\nsweep: {eta: [0.05, 0.1], clip: [5.0, 1.0]}\n")
-    out = _snakemake(d, "-n")
-    assert _planned(out, "train") == 2 and _planned(out, "train_sweep") == 3 * 2  # the main point is reused
+    d = tiny_workflow(tmp_path, small_text[:6000])
+    with open(d / "tiny.yaml", "a") as f:
+        f.write("eta: 0.1\nsweep: {eta: [0.05, 0.1], clip: [5.0, 1.0]}\n")
+    jobs = planned(_snakemake(d, "-n"))
+    assert jobs["train"] == 2 and jobs["train_sweep"] == 3 * 2  # the main point is reused
     _snakemake(d)
     # adding a value plans only the new points; removing one trains nothing
-    out = _snakemake(d, "-n", "--config", "sweep={eta: [0.05, 0.1, 0.2], clip: [5.0, 1.0]}")
-    assert _planned(out, "train_sweep") == 2 * 2 and _planned(out, "train") == 0
-    out = _snakemake(d, "-n", "--config", "sweep={eta: [0.1], clip: [5.0, 1.0]}")
-    assert _planned(out, "train_sweep") == 0 and _planned(out, "train") == 0
+    jobs = planned(_snakemake(d, "-n", "--config", "sweep={eta: [0.05, 0.1, 0.2], clip: [5.0, 1.0]}"))
+    assert jobs.get("train_sweep") == 2 * 2 and "train" not in jobs
+    jobs = planned(_snakemake(d, "-n", "--config", "sweep={eta: [0.1], clip: [5.0, 1.0]}"))
+    assert "train_sweep" not in jobs and "train" not in jobs
 
     rows = list(csv.DictReader(open(d / "results/sweep/metrics.csv")))
     assert len(rows) == 4 * 2
