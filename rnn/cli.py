@@ -68,7 +68,7 @@ def cmd_train(a):
     c = Corpus.load(a.corpus)
     cfg = TrainConfig(**{f.name: getattr(a, f.name) for f in fields(TrainConfig)})
     steps = resources.job_steps({"epochs": cfg.epochs, "seq_length": cfg.seq_length}, c.N)
-    resources.check_training(c.K, cfg.hidden_size, steps, c.N)
+    resources.check_training(c.K, cfg.hidden_size, steps, c.N, cfg.epochs)
     # one trainer per run directory; SLURM's time limit, preemption (SIGTERM) or a Snakemake that is
     # gone (--exit-with-parent): checkpoint, exit 143
     with guard.exclusive(a.out_dir), guard.stop_on_sigterm() as stop:
@@ -80,21 +80,37 @@ def cmd_train(a):
           f"best {s['best_smooth_loss']:.2f} at step {s['best_step']:,}")
 
 
+def cmd_evaluate(a):
+    from .core.corpus import Corpus
+    from .core.evaluate import evaluate_run
+
+    result = evaluate_run(Path(a.run) / RunFiles.epochs, Corpus.load(a.corpus), a.seq_length, a.validation_fraction)
+    _json(a.out, result)
+    last = {k: v[-1] for k, v in result.items() if k.endswith("_bpc") and v}
+    print(f"{a.run}: bits per character at the end of training: "
+          + ", ".join(f"{k[:-4]} {v:.4f}" for k, v in last.items()))
+
+
 def cmd_synthesize(a):
     import numpy as np
 
     from .core.model import load_model
-    from .core.sample import synthesize
+    from .core.sample import start_state, synthesize
+    from .pipeline import resources
 
     p, vocab, h, x0, _ = load_model(a.model)
     if a.start_char is not None:
+        if a.prime:
+            raise UserError("give --start-char or --prime, not both (--start-char c is --prime c)")
         if len(a.start_char) != 1:
             raise UserError(f"--start-char must be one character (got {a.start_char!r}, {len(a.start_char)})")
         if a.start_char not in vocab:
             raise UserError(f"--start-char {a.start_char!r} is not in the model's vocabulary")
         x0, h = vocab.index(a.start_char), np.zeros_like(h)
+    h, x0 = start_state(p, vocab, h, x0, a.prime, a.prime_from)
+    resources.check_fits(100 * a.length, f"sampling {a.length:,} characters", "--length")  # draws, ids and text
     ids = synthesize(p, h, x0, a.length, np.random.default_rng(a.seed), a.temperature, a.top_p)
-    text = "".join(vocab[i] for i in ids)
+    text = a.prime + "".join(vocab[i] for i in ids)  # as char-rnn prints it: the priming text, then what follows
     if a.out:
         _write(a.out, text)
     else:
@@ -120,13 +136,15 @@ def cmd_metrics(a):
     from .reporting import results
 
     summaries = results.load_summaries(a.runs)
-    results.write_metrics(summaries, a.csv)
+    evaluations = [results.read_evaluation(d, s) for d, s in zip(a.runs, summaries)]
+    results.write_metrics(summaries, a.csv, evaluations)
     _write(a.tex, results.seeds_tex(summaries, _reference(a.reference)))
+    _write(a.bpc_tex, results.evaluation_tex(summaries, evaluations))
 
 
 def cmd_figures(a):
 
-    from .reporting import figures
+    from .reporting import figures, results
     from .reporting.results import load_summaries, read_smooth_losses
 
     summaries = load_summaries(a.runs)
@@ -139,6 +157,9 @@ def cmd_figures(a):
     figures.per_step(smooths[a.show_seed], upe, a.show_seed, out / Figures.per_step)
     figures.every_nth(smooths[a.show_seed], a.snapshots_every, a.show_seed, out / Figures.every)
     figures.all_seeds(smooths, upe, out / Figures.all_seeds)
+    evaluations = {seed: results.read_evaluation(d, s) for seed, (d, s) in runs.items()}
+    figures.bpc_per_epoch(evaluations, {seed: s["epoch_end_smooth_losses"] for seed, (d, s) in runs.items()},
+                          runs[a.show_seed][1]["seq_length"], out / Figures.bpc)
 
 
 def cmd_snapshots(a):
@@ -158,7 +179,7 @@ def cmd_passage(a):
     from .reporting.results import best_passage, passage_tex
 
     vocab = Corpus.load(a.corpus).vocab if a.corpus else None
-    passage = best_passage(a.runs, a.passage_length, a.synthesis_seed, vocab)
+    passage = best_passage(a.runs, a.passage_length, a.synthesis_seed, vocab, a.prime, a.prime_from)
     _write(a.txt, passage["text"])
     _json(a.json, passage)
     _write(a.tex, passage_tex(passage))
@@ -169,7 +190,8 @@ def cmd_panel(a):
     from .reporting.results import panel_tex, sampling_panel
 
     vocab = Corpus.load(a.corpus).vocab if a.corpus else None
-    panel = sampling_panel(a.runs, a.panel_temperatures, a.panel_top_p, a.panel_length, a.synthesis_seed, vocab)
+    panel = sampling_panel(a.runs, a.panel_temperatures, a.panel_top_p, a.panel_length, a.synthesis_seed, vocab,
+                           a.prime, a.prime_from)
     _json(a.json, panel)
     _write(a.tex, panel_tex(panel))
 
@@ -197,7 +219,7 @@ def cmd_checksums(a):
 
 
 def cmd_settings(a):
-    from .settings import generated_files
+    from .pipeline.generated import generated_files
 
     stale = [path for path, text in generated_files(a.root).items()
              if not path.exists() or path.read_text() != text]
@@ -206,7 +228,8 @@ def cmd_settings(a):
             _write(path, generated_files(a.root)[path])
         print(f"rewrote {len(stale)} file(s): {', '.join(map(str, stale)) or 'none'}")
     elif stale:
-        raise UserError(f"{', '.join(map(str, stale))} differ from rnn/settings.py; run `python -m rnn settings --write`")
+        raise UserError(f"{', '.join(map(str, stale))} differ from what the code generates; run "
+                        "`python -m rnn settings --write`")
 
 
 def cmd_report(a):
@@ -221,15 +244,24 @@ def cmd_pdf(a):
     report.build_pdf(a.tex, a.out, a.build_dir)
 
 
-def _count(text: str) -> int:
-    """An integer >= 0 (a length, a seed)."""
+def _count(text: str, high: int = 10**9) -> int:
+    """An integer from 0 to `high` (a length)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
+    if value > high:
+        raise argparse.ArgumentTypeError(f"must be <= {high:,} (got {value:,})")
     return value
+
+
+def _seed(text: str) -> int:
+    """A seed: an integer from 0 to 2^63 - 1 (seeds are stored as 64-bit integers)."""
+    from .settings import MAX_SEED
+
+    return _count(text, MAX_SEED)
 
 
 def _positive(text: str) -> float:
@@ -274,7 +306,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = command("train", cmd_train, "train one run (docs/algorithm.md section 3) into a directory")
     p.add_argument("--corpus", required=True, help="encoded corpus from `prepare`")
-    p.add_argument("--seed", type=int, default=1, help="weight-initialisation seed (one of config key `seeds`)")
+    p.add_argument("--seed", type=_seed, default=1, help="weight-initialisation seed (one of config key `seeds`)")
     add_flags(p, "train")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--checkpoint", help="checkpoint file: resumed from if present, removed at the end")
@@ -282,14 +314,22 @@ def parser() -> argparse.ArgumentParser:
                    help="stop (checkpoint, exit 143) when the parent process is gone: the workflow sets it, so "
                         "that a killed Snakemake leaves no trainer running")
 
+    p = command("evaluate", cmd_evaluate, "bits per character of a run's model at every epoch's end, on the "
+                "training text and the held-out text")
+    p.add_argument("--run", required=True, help="a run directory (its epochs.npz)")
+    p.add_argument("--corpus", required=True, help="the encoded corpus it was trained on")
+    add_flags(p, "evaluate")
+    p.add_argument("--out", required=True, help="evaluation.json")
+
     p = command("synthesize", cmd_synthesize, "sample text from a saved model")
     p.add_argument("--model", required=True)
-    p.add_argument("--length", type=_count, default=1000, help="characters to sample (>= 0)")
-    p.add_argument("--seed", type=_count, default=0, help="the sampling generator's seed (>= 0)")
+    p.add_argument("--length", type=_count, default=1000, help="characters to sample (0 to a billion)")
+    p.add_argument("--seed", type=_seed, default=0, help="the sampling generator's seed (>= 0)")
     p.add_argument("--temperature", type=_positive, default=1.0, help="> 0: near 0 the most likely character")
     p.add_argument("--top-p", type=float, default=1.0)
     p.add_argument("--start-char", help="start from this character and h0 = 0 instead of the saved state")
-    p.add_argument("--out", help="text file (default: stdout)")
+    add_flags(p, "synthesize")  # --prime TEXT, --prime-from zero|saved
+    p.add_argument("--out", help="text file (default: stdout): the priming text, then what follows it")
 
     p = command("bench", cmd_bench, "time the update step: naive baseline, reference, compiled kernel")
     p.add_argument("--steps", type=int, default=4000)
@@ -299,10 +339,12 @@ def parser() -> argparse.ArgumentParser:
     command("compile", cmd_compile, "compile every compiled function the pipeline runs into the per-machine "
             "cache (or load it from there) and print the seconds")
 
-    p = command("metrics", cmd_metrics, "metrics.csv and the seeds table from run directories")
+    p = command("metrics", cmd_metrics, "metrics.csv, the seeds table and the bits-per-character table from run "
+                "directories (their summary.json and evaluation.json)")
     p.add_argument("--runs", nargs="+", required=True)
     p.add_argument("--csv", required=True)
     p.add_argument("--tex", required=True)
+    p.add_argument("--bpc-tex", required=True, help="the bits-per-character table (.tex)")
     p.add_argument("--reference")
 
     p = command("figures", cmd_figures, "Figure 1 (a), (b) and the all-seeds figure, PDF and PNG")
@@ -347,8 +389,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+")
     p.add_argument("--out", required=True)
 
-    p = command("settings", cmd_settings, "check (or --write) config.yaml, the schema and the README table")
-    p.add_argument("--write", action="store_true", help="rewrite them from rnn/settings.py")
+    p = command("settings", cmd_settings, "check (or --write) config.yaml, the schema and the README's tables")
+    p.add_argument("--write", action="store_true", help="rewrite them from rnn/settings.py and the modules")
     p.add_argument("--root", default=".", help="the repository's directory")
 
     p = command("report", cmd_report, f"the report's generated fragments (in {outputs.TEX_DIR}) from the results")

@@ -18,6 +18,7 @@ SWEEP_RUN_DIR = "results/sweep/{point}/seed{seed}"
 SWEEP_CHECKPOINT = "results/checkpoints/sweep/{point}/seed{seed}.npz"
 METRICS = "results/metrics.csv"
 SEEDS_TABLE = "results/seeds.tex"
+EVALUATION_TABLE = "results/evaluation.tex"  # bits per character per seed at epoch 1 and at the end
 SNAPSHOTS_TABLE = "results/snapshots.tex"
 PASSAGE_TEXT = "results/best_passage.txt"
 PASSAGE = "results/best_passage.json"
@@ -47,16 +48,19 @@ class RunFiles:
     snapshots = "snapshots.json"
     model_best = "model_best.npz"
     model_final = "model_final.npz"
+    epochs = "epochs.npz"  # the parameters at the end of every epoch, for the evaluation
     timing = "timing.json"  # wall time: the one run file that differs between two identical runs
 
     @classmethod
     def all(cls) -> list[str]:
-        return [cls.summary, cls.losses, cls.snapshots, cls.model_best, cls.model_final, cls.timing]
+        return [cls.summary, cls.losses, cls.snapshots, cls.model_best, cls.model_final, cls.epochs, cls.timing]
 
     @classmethod
     def reproducible(cls) -> list[str]:
         return [name for name in cls.all() if name != cls.timing]
 
+
+EVALUATION = "evaluation.json"  # in a run directory: bits per character at every epoch's end (rule evaluate)
 
 FIGURE_DIR = "results/figures"
 FIGURE_FORMATS = ("pdf", "png")
@@ -68,10 +72,11 @@ class Figures:
     per_step = "fig1a_smooth_loss"
     every = "fig1b_smooth_loss_every"
     all_seeds = "fig_all_seeds"
+    bpc = "fig_bpc"  # bits per character at every epoch's end beside the smooth loss, every seed
 
     @classmethod
     def all(cls) -> list[str]:
-        return [cls.per_step, cls.every, cls.all_seeds]
+        return [cls.per_step, cls.every, cls.all_seeds, cls.bpc]
 
 
 class SweepFigures:
@@ -88,7 +93,7 @@ class SweepFigures:
 def report_inputs() -> dict[str, str]:
     """{LaTeX macro name: path from the report's directory} of every file report.tex reads."""
     up = "../"
-    return {"tableonefile": up + TABLE1, "seedsfile": up + SEEDS_TABLE, "snapshotsfile": up + SNAPSHOTS_TABLE,
+    return {"tableonefile": up + TABLE1, "seedsfile": up + SEEDS_TABLE, "evaluationfile": up + EVALUATION_TABLE, "snapshotsfile": up + SNAPSHOTS_TABLE,
             "passagefile": up + PASSAGE_TABLE, "panelfile": up + PANEL_TABLE, "sweepfile": up + SWEEP_SECTION,
             "settingsfile": up + SETTINGS_TABLE, "reproductionfile": up + REPRODUCTION_TABLE,
             "figuredir": up + FIGURE_DIR, "sweepdir": up + SWEEP_DIR}

@@ -1,10 +1,12 @@
 """Every setting of the pipeline, defined once: its config key, default, type, valid range, meaning and
-the command-line flag that carries it to `python -m rnn COMMAND`.
+the commands that take it. One name from config key to function argument: the flag is the key with
+'-' for '.' and '_' (snapshots.every: --snapshots-every), the argument the key with '_' for '.'.
 
 Everything else is derived from this table: the CLI's flags and their help, the rules' `params:`
-(`flags(config, COMMAND)`), and three generated files that `python -m rnn settings --write` rewrites
-and tests/test_settings.py holds to it: config.yaml, workflow/schemas/config.schema.yaml and the
-README's configuration table. Adding a setting is one entry here plus its use in the algorithm.
+(`flags(config, COMMAND)`), every value's type (`typed_config`, before any job), and the files that
+`python -m rnn settings --write` generates (rnn/pipeline/generated.py): config.yaml,
+workflow/schemas/config.schema.yaml and the README's configuration table. Adding a setting is one
+entry here plus its use in the algorithm.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Setting:
 
 
 MAX_TEXT_IN_REPORT = 100_000  # characters of model text the report typesets; LaTeX runs out of memory beyond
+MAX_SEED = 2**63 - 1  # seeds are stored as 64-bit integers (model files, checkpoints)
 
 SETTINGS = (
     Setting("book", "builtin:prose", "the text to train on: a UTF-8 file, or builtin:prose (the built-in corpus)",
@@ -52,12 +55,15 @@ SETTINGS = (
     Setting("sig", 0.01, "initial weights: U, W, V ~ sig * N(0, 1)", "number", exclusive_minimum=0,
             commands=("train",)),
     Setting("seq_length", 25, "characters per training sequence (tau)", "integer", minimum=1,
-            commands=("prepare", "train", "gradcheck")),
+            commands=("prepare", "train", "gradcheck", "evaluate")),
     Setting("epochs", 10, "passes over the text", "integer", minimum=1, commands=("train",)),
     Setting("clip", 5.0, "gradients are clipped elementwise to [-clip, clip]", "number", exclusive_minimum=0,
             commands=("train",)),
+    Setting("validation_fraction", 0.0, "the last fraction of the text, held out: never trained on, its bits per "
+            "character measured at every epoch's end (0: none, the original's algorithm)", "number", minimum=0,
+            maximum=0.5, commands=("train", "evaluate")),
     Setting("seeds", [1, 2, 3, 4, 5], "weight-initialisation seeds: one training job each", "array",
-            schema={"items": {"type": "integer", "minimum": 0}, "minItems": 1, "uniqueItems": True}),
+            schema={"items": {"type": "integer", "minimum": 0, "maximum": MAX_SEED}, "minItems": 1, "uniqueItems": True}),
     Setting("snapshots.every", 10_000, "update steps between text snapshots", "integer", minimum=1,
             commands=("train", "figures")),
     Setting("snapshots.until", 100_000, "last update step with a snapshot", "integer", minimum=0,
@@ -65,11 +71,17 @@ SETTINGS = (
     Setting("snapshots.length", 200, "characters per snapshot", "integer", minimum=1, maximum=MAX_TEXT_IN_REPORT,
             commands=("train",)),
     Setting("show_seed", 1, "the run whose Figure 1 and snapshots the report shows (one of seeds)", "integer",
-            minimum=0, commands=("figures",)),
+            minimum=0, maximum=MAX_SEED, commands=("figures",)),
     Setting("synthesis_seed", 0, "seed of every synthesis (snapshots and the best passage)", "integer", minimum=0,
+            maximum=MAX_SEED,
             commands=("train", "passage", "panel")),
     Setting("passage_length", 1000, "characters synthesised from the best model", "integer", minimum=1,
             maximum=MAX_TEXT_IN_REPORT, commands=("passage",)),
+    Setting("prime", "", "a text fed through the model before sampling: the best model's passage and panel continue "
+            "it (empty: none)", "string", commands=("passage", "panel", "synthesize")),
+    Setting("prime_from", "zero", "the state the priming text starts from: zero (h = 0, as char-rnn's primetext) "
+            "or saved (the model's saved state)", "string", commands=("passage", "panel", "synthesize"),
+            schema={"enum": ["zero", "saved"]}),
     Setting("panel.temperatures", [0.5, 0.8, 1.0, 1.2], "sampling panel: temperatures, each from the best model's "
             "same state", "array", commands=("panel",),
             schema={"items": {"type": "number", "exclusiveMinimum": 0}, "minItems": 1}),
@@ -83,6 +95,7 @@ SETTINGS = (
     Setting("gradcheck.sig", 0.01, "initial weight scale of the gradient check's network", "number",
             exclusive_minimum=0, commands=("gradcheck",)),
     Setting("gradcheck.seed", 1, "initialisation seed of the gradient check's network", "integer", minimum=0,
+            maximum=MAX_SEED,
             commands=("gradcheck",)),
     Setting("gradcheck.h", 1e-4, "centred finite-difference step (the course's)", "number", exclusive_minimum=0,
             commands=("gradcheck",)),
@@ -182,13 +195,15 @@ NULLS = ("null", "Null", "NULL", "~", "")  # YAML's spellings of null: how --con
 
 def _typed(s: "Setting", v, where: str):
     """v as setting s's declared type; null (None, or its YAML spellings as text) is the default."""
-    if v is None or (isinstance(v, str) and v.strip() in NULLS):
-        return s.default
+    if v is None or (s.type != "string" and isinstance(v, str) and v.strip() in NULLS):
+        return s.default  # text is taken verbatim: a book named null, a priming text of " "
     if s.key == "sweep":
         if not isinstance(v, dict):
             raise UserError(f"key `{where}`: must be a mapping of settings to lists of values")
         return {k: (_typed(BY_KEY[k], values, f"{where}.{k}") if k in SWEEPABLE and isinstance(values, list)
                     else values) for k, values in v.items()}  # the schema names anything else
+    if s.type == "string":
+        return _typed_scalar("string", v, where, s.schema.get("enum"))
     if s.type == "array" or (isinstance(v, list) and s.key in SWEEPABLE):
         if not isinstance(v, list):
             raise UserError(f"key `{where}`: must be a list, e.g. [{_flag_value(s.default).replace(',', ', ')}]")
@@ -236,10 +251,14 @@ def typed_config(config: dict) -> dict:
 
 
 def _flag_type(s: "Setting"):
-    """The argparse type of a setting's flag: the same conversion as the config's, one-line errors."""
+    """The argparse type of a setting's flag: the same conversion and range as the config's, one-line
+    errors."""
     def convert(text: str):
         try:
-            return _typed(s, _parse_list(text) if s.type == "array" else text, s.key)
+            value = _typed(s, _parse_list(text) if s.type == "array" else text, s.key)
+            for item in (value if isinstance(value, list) else [value]):
+                _check_range(s.key, item, s.schema.get("items", {}) if s.type == "array" else None)
+            return value
         except UserError as exc:
             raise argparse.ArgumentTypeError(str(exc).split(": ", 1)[1]) from None
     convert.__name__ = s.type
@@ -258,6 +277,21 @@ def add_flags(parser: argparse.ArgumentParser, command: str) -> None:
                                 help=f"{s.meaning} (config key `{s.key}`; default {_flag_value(s.default)})")
 
 
+def _check_range(key: str, v, items: dict | None = None) -> None:
+    """The setting's range (or, for a list's item, the items' range from its schema)."""
+    s = BY_KEY[key]
+    low, above, high = ((items.get("minimum"), items.get("exclusiveMinimum"), items.get("maximum")) if items is not None
+                        else (s.minimum, s.exclusive_minimum, s.maximum))
+    if isinstance(v, str):
+        return
+    if low is not None and not v >= low:
+        raise UserError(f"key `{key}`: must be >= {low} (got {v!r})")
+    if above is not None and not v > above:
+        raise UserError(f"key `{key}`: must be > {above} (got {v!r})")
+    if high is not None and not v <= high:
+        raise UserError(f"key `{key}`: must be <= {high} (got {v!r})")
+
+
 def check(key: str, v) -> None:
     """A one-line error naming the key when v is not of the setting's type or outside its range."""
     s = BY_KEY[key]
@@ -265,12 +299,10 @@ def check(key: str, v) -> None:
         raise UserError(f"`{key}` must be an integer (got {v!r})")
     if s.type == "number" and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)):
         raise UserError(f"`{key}` must be a finite number (got {v!r})")
-    if s.minimum is not None and not v >= s.minimum:
-        raise UserError(f"`{key}` must be >= {s.minimum} (got {v!r})")
-    if s.exclusive_minimum is not None and not v > s.exclusive_minimum:
-        raise UserError(f"`{key}` must be > {s.exclusive_minimum} (got {v!r})")
-    if s.maximum is not None and not v <= s.maximum:
-        raise UserError(f"`{key}` must be <= {s.maximum} (got {v!r})")
+    try:
+        _check_range(key, v)
+    except UserError as exc:
+        raise UserError(f"`{key}` {str(exc).split(': ', 1)[1]}") from None
 
 
 # --- the generated files ---------------------------------------------------------------------------
@@ -346,25 +378,8 @@ def config_yaml() -> str:
     return "\n".join(lines) + "\n"
 
 
-README_START, README_END = "<!-- settings -->", "<!-- /settings -->"
-
-
 def readme_table() -> str:
+    """The README's table of every setting: key, default, meaning."""
     rows = ["| key | default | meaning |", "|---|---|---|"]
     rows += [f"| `{s.key}` | `{_yaml(s.default)}` | {s.meaning} |" for s in SETTINGS]
-    return "\n".join([README_START, *rows, README_END])
-
-
-def readme_with_table(readme: str) -> str:
-    before, rest = readme.split(README_START, 1)
-    return before + readme_table() + rest.split(README_END, 1)[1]
-
-
-def generated_files(root) -> dict:
-    """{path: the text this table generates for it} for the three files that derive from it."""
-    from pathlib import Path
-
-    root = Path(root)
-    return {root / "config.yaml": config_yaml(),
-            root / "workflow" / "schemas" / "config.schema.yaml": schema_yaml(),
-            root / "README.md": readme_with_table((root / "README.md").read_text())}
+    return "\n".join(rows)

@@ -24,18 +24,19 @@ if [ "${1:-}" = --run-tests ]; then  # the test command of one mutant
 fi
 
 declare -A TESTS=(
-    [corpus]="tests/test_corpus.py"
-    [model]="tests/test_model.py tests/test_kernel.py tests/test_gradcheck.py tests/test_sample.py"
-    [kernel]="tests/test_kernel.py"
-    [gradcheck]="tests/test_gradcheck.py"
-    [train]="tests/test_train.py tests/test_sigterm.py"
-    [sample]="tests/test_sample.py tests/test_train.py"
-    [checkpoint]="tests/test_train.py tests/test_sigterm.py"
-    [latex]="tests/test_latex.py"
+    [corpus]="tests/unit/test_corpus.py"
+    [model]="tests/unit/test_model.py tests/unit/test_kernel.py tests/unit/test_gradcheck.py tests/unit/test_sample.py"
+    [kernel]="tests/unit/test_kernel.py"
+    [gradcheck]="tests/unit/test_gradcheck.py"
+    [train]="tests/unit/test_train.py tests/unit/test_sigterm.py"
+    [sample]="tests/unit/test_sample.py tests/unit/test_train.py"
+    [checkpoint]="tests/unit/test_train.py tests/unit/test_sigterm.py"
+    [latex]="tests/unit/test_latex.py"
+    [products]="tests/unit/test_products.py"
 )
 failed=0
 modules=("$@")
-[ ${#modules[@]} -gt 0 ] || modules=(corpus model gradcheck train sample checkpoint latex kernel)
+[ ${#modules[@]} -gt 0 ] || modules=(corpus model gradcheck train sample checkpoint latex products kernel)
 for mod in "${modules[@]}"; do
     [ -n "${TESTS[$mod]:-}" ] || { echo "unknown module $mod; choose from ${!TESTS[*]}" >&2; exit 2; }
     only=()

@@ -106,27 +106,27 @@ if _Locator not in CacheImpl._locator_classes:
 
 
 def _dispatchers():
-    """Every njit function of the package's modules that compile code."""
+    """Every njit function of the core's modules imported so far."""
     from numba.core.dispatcher import Dispatcher
 
-    from . import gradcheck, kernel, products, sample
-
-    return [f for module in (products, kernel, gradcheck, sample) for f in vars(module).values()
+    modules = [m for name, m in list(sys.modules.items()) if name.startswith(__package__ + ".")]
+    return [f for module in modules for f in vars(module).values()
             if isinstance(f, Dispatcher) and f.py_func.__module__ == module.__name__]
 
 
 def warm() -> dict:
-    """Compile, or load from the cache, every njit entry point that training, the gradient check,
-    synthesis and the benchmark run, for the types they run them with: the real commands on a
-    tiny text. Returns the seconds per command, their sum, and how many functions were compiled
-    and how many loaded from the cache."""
+    """Compile, or load from the cache, every njit entry point that training, the evaluation, the
+    gradient check, synthesis and the benchmark run, for the types they run them with: the real
+    commands on a tiny text. Returns the seconds per command, their sum, and how many functions were
+    compiled and how many loaded from the cache."""
     import io
     import tempfile
     from time import perf_counter
 
     import numpy as np
 
-    from . import gradcheck, sample, train
+    from ..outputs import RunFiles
+    from . import evaluate, gradcheck, sample, train
     from .corpus import Corpus
     from .model import init_params
 
@@ -138,7 +138,10 @@ def warm() -> dict:
         cfg = train.TrainConfig(hidden_size=3, epochs=1, seq_length=5, snapshots_every=1, snapshots_until=0,
                                 snapshots_length=2)
         train.train(corpus, cfg, out, progress_stream=io.StringIO())
-    seconds["train"] = perf_counter() - t
+        seconds["train"] = perf_counter() - t
+        t = perf_counter()
+        evaluate.evaluate_run(Path(out) / RunFiles.epochs, corpus, cfg.seq_length, 0.0)
+        seconds["evaluate"] = perf_counter() - t
     t = perf_counter()
     gradcheck.check(corpus.ids, corpus.K, 3, sig=0.01, seq_length=5, seed=1)
     seconds["gradcheck"] = perf_counter() - t

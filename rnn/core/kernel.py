@@ -187,6 +187,11 @@ class KernelState:
     def arrays(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    @staticmethod
+    def memory_names() -> tuple[str, ...]:
+        """The names of the AdaGrad memory's arrays (sums of squares: never negative)."""
+        return ("mUT", "mW", "mV", "mb", "mc")
+
 
 def params_from_tuple(P) -> Params:
     """A copy, in the model's layout, of arrays in the kernel's (UT, W, V, b, c)."""

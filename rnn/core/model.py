@@ -130,8 +130,10 @@ def load_model(path):
     that disagree, a value that is not finite, a start character outside the vocabulary. Nothing read
     here reaches the compiled sampler unchecked."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise UserError(f"{path}: model file not found")
+    if not path.is_file():
+        raise UserError(f"{path}: not a regular file (a directory, pipe or device); give a model file (.npz)")
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
@@ -164,3 +166,35 @@ def load_model(path):
         raise UserError(f"{path}: start character x0 = {x0} is outside the vocabulary of {K}; retrain it")
     meta = {k[5:]: arrays[k].item() for k in arrays if k.startswith("meta_") and arrays[k].size == 1}
     return p, vocab, h, x0, meta
+
+
+def save_epoch_models(path, models: list[Params], vocab: str, **meta) -> None:
+    """The parameters at the end of every epoch, stacked (U has shape epochs x m x K, ...), with the
+    vocabulary and metadata: what the evaluation reads (docs/algorithm.md section 8.3)."""
+    stacked = {name: np.stack([getattr(p, name) for p in models]) for name in PARAM_NAMES}
+    save_npz(path, **stacked, vocab=np.array(vocab), **{f"meta_{k}": np.array(v) for k, v in meta.items()})
+
+
+def load_epoch_models(path) -> tuple[list[Params], str, dict]:
+    """(models, vocab, meta) of an epochs file, checked like a model file: shapes, finite values."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        raise UserError(f"{path}: not found; run snakemake again to train it") from None
+    except Exception as exc:  # noqa: BLE001 - a damaged file
+        raise UserError(f"{path}: not a readable epochs file ({type(exc).__name__}); retrain it") from None
+    missing = [k for k in (*PARAM_NAMES, "vocab") if k not in arrays]
+    if missing or any(arrays[k].dtype.kind != "f" or arrays[k].ndim < 2 for k in PARAM_NAMES):
+        raise UserError(f"{path}: epochs file lacks or misshapes {', '.join(missing) or 'its parameters'}; retrain it")
+    vocab = str(arrays["vocab"])
+    E, m, K = arrays["U"].shape if arrays["U"].ndim == 3 else (0, 0, 0)
+    shapes = {"U": (E, m, K), "W": (E, m, m), "V": (E, K, m), "b": (E, m), "c": (E, K)}
+    if E == 0 or any(arrays[k].shape != shape for k, shape in shapes.items()) or len(vocab) != K:
+        raise UserError(f"{path}: inconsistent parameter shapes or vocabulary size; retrain it")
+    if not all(np.isfinite(arrays[k]).all() for k in PARAM_NAMES):
+        raise UserError(f"{path}: parameters that are not finite (NaN or infinite); retrain it")
+    models = [Params(**{k: arrays[k][e].copy() for k in PARAM_NAMES}) for e in range(E)]
+    meta = {k[5:]: arrays[k].item() for k in arrays if k.startswith("meta_") and arrays[k].size == 1}
+    return models, vocab, meta

@@ -10,7 +10,7 @@ from `random`, hash order or float formatting.
 
 Standard library only and no relative imports: `python rnn/prose.py` prints `N K sha256`.
 generate() with its defaults (seed 1, 500,000 characters asked for) gives N = 500,177
-characters with K = 72 distinct ones (tests/test_prose.py pins the checksum).
+characters with K = 72 distinct ones (tests/unit/test_prose.py pins the checksum).
 """
 
 import hashlib

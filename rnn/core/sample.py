@@ -32,65 +32,88 @@ def next_distribution(o: np.ndarray, temperature: float = 1.0, top_p: float = 1.
     return p
 
 
+@njit(inline="always", **JIT)
+def step(model, h, x, a, o):
+    """One character through the RNN in the kernel's fixed-order arithmetic: h becomes
+    tanh(U x + b + W h) and o the logits c + V h (docs/algorithm.md section 4.1). model = (UT, WT, VT,
+    b, c): U, W and V transposed; a is scratch of size m. Sampling and the exact loss share it."""
+    UT, WT, VT, b, c = model
+    m = WT.shape[0]
+    for i in range(m):
+        a[i] = UT[x, i] + b[i]
+    matvec_acc(a, h, WT)
+    for i in range(m):
+        h[i] = fast_tanh(a[i])
+    o[:] = c
+    matvec_acc(o, h, VT)
+
+
+@njit(inline="always", **JIT)
+def draw(o, cdf, u, temperature, top_p):
+    """The character drawn from logits o (overwritten) with one uniform u: softmax(o / temperature),
+    top-p, inverse CDF (docs/algorithm.md sections 4.2-4.4); -1 when a logit is NaN or none is finite
+    but -inf (a model that overflows: the caller refuses it)."""
+    K = o.shape[0]
+    mo = o[0]
+    for k in range(K):
+        if o[k] != o[k]:
+            return -1
+        mo = max(mo, o[k])
+    if mo == -np.inf:
+        return -1
+    mx = mo / temperature
+    if mo == np.inf:  # the infinite logits share the probability, the others get none
+        mx = 1.0
+        for k in range(K):
+            o[k] = 1.0 if o[k] == np.inf else -np.inf
+    elif abs(mx) < np.inf:
+        for k in range(K):
+            o[k] = o[k] / temperature
+    else:  # o / temperature overflows (temperature near 0): the same limit, o - max o scaled first
+        mx = 0.0
+        for k in range(K):
+            o[k] = (o[k] - mo) / temperature
+    s = 0.0
+    for k in range(K):
+        o[k] = fast_exp(o[k] - mx)
+        s += o[k]
+    for k in range(K):
+        o[k] = o[k] / s
+    if top_p < 1.0:  # keep the smallest set of most likely characters reaching top_p
+        order = np.argsort(-o, kind="mergesort")
+        total = 0.0
+        keep = K
+        for r in range(K):
+            total += o[order[r]]
+            if total >= top_p:
+                keep = r + 1
+                break
+        for r in range(keep, K):
+            o[order[r]] = 0.0
+    total = 0.0  # inverse CDF: the first k with cdf[k] > u * cdf[K - 1]
+    for k in range(K):
+        total += o[k]
+        cdf[k] = total
+    u = u * cdf[K - 1]
+    for k in range(K):
+        if cdf[k] > u:
+            return k
+    return K - 1
+
+
 @njit(**JIT)
 def _sample(model, h, x, uniforms, how, out):
-    """The sampling loop in the kernel's fixed-order arithmetic: the same characters on any CPU.
-
-    model = (UT, WT, VT, b, c) (U, W and V transposed); h and x: the state and input to start from;
-    one uniform draw per character; how = (temperature, top_p)."""
-    UT, WT, VT, b, c = model
+    """The sampling loop: the same characters on any CPU. model = (UT, WT, VT, b, c); h and x: the state
+    and input to start from; one uniform draw per character; how = (temperature, top_p)."""
     temperature, top_p = how
-    m, K = WT.shape[0], VT.shape[1]
-    a = np.empty(m)
-    o = np.empty(K)
-    cdf = np.empty(K)
+    m, K = model[1].shape[0], model[2].shape[1]
+    a, o, cdf = np.empty(m), np.empty(K), np.empty(K)
     for t in range(out.shape[0]):
-        for i in range(m):  # h_t = tanh(U x_t + b + W h_{t-1})
-            a[i] = UT[x, i] + b[i]
-        matvec_acc(a, h, WT)
-        for i in range(m):
-            h[i] = fast_tanh(a[i])
-        o[:] = c  # o_t = c + V h_t, then softmax(o_t / temperature)
-        matvec_acc(o, h, VT)
-        mo = o[0]
-        for k in range(1, K):
-            mo = max(mo, o[k])
-        mx = mo / temperature
-        if abs(mx) < np.inf:
-            for k in range(K):
-                o[k] = o[k] / temperature
-        else:  # o / temperature overflows (temperature near 0): the same limit, o - max o scaled first
-            mx = 0.0
-            for k in range(K):
-                o[k] = (o[k] - mo) / temperature
-        s = 0.0
-        for k in range(K):
-            o[k] = fast_exp(o[k] - mx)
-            s += o[k]
-        for k in range(K):
-            o[k] = o[k] / s
-        if top_p < 1.0:  # keep the smallest set of most likely characters reaching top_p
-            order = np.argsort(-o, kind="mergesort")
-            total = 0.0
-            keep = K
-            for r in range(K):
-                total += o[order[r]]
-                if total >= top_p:
-                    keep = r + 1
-                    break
-            for r in range(keep, K):
-                o[order[r]] = 0.0
-        total = 0.0  # inverse CDF: the first k with cdf[k] > u * cdf[K - 1]
-        for k in range(K):
-            total += o[k]
-            cdf[k] = total
-        u = uniforms[t] * cdf[K - 1]
-        x = K - 1
-        for k in range(K):
-            if cdf[k] > u:
-                x = k
-                break
+        step(model, h, x, a, o)
+        x = draw(o, cdf, uniforms[t], temperature, top_p)
         out[t] = x
+        if x < 0:
+            break
 
 
 def synthesize(p: Params, h0, x0: int, n: int, rng: np.random.Generator,
@@ -110,7 +133,48 @@ def synthesize(p: Params, h0, x0: int, n: int, rng: np.random.Generator,
     c64 = lambda a: np.array(a, dtype=np.float64, order="C")  # noqa: E731
     _sample((c64(p.U.T), c64(p.W.T), c64(p.V.T), c64(p.b), c64(p.c)), c64(h0), int(x0), rng.random(n),
             (float(temperature), float(top_p)), out)
+    bad = np.flatnonzero(out < 0)
+    if bad.size:
+        raise UserError(f"the model's scores of the next character are not numbers (NaN or all -inf) at character "
+                        f"{bad[0]}: its weights overflow; retrain it")
     return out
+
+
+@njit(**JIT)
+def _feed(model, h, book):
+    """h after each character of book in turn (the characters are inputs only: nothing is drawn)."""
+    m, K = model[1].shape[0], model[2].shape[1]
+    a, o = np.empty(m), np.empty(K)
+    for t in range(book.shape[0]):
+        step(model, h, book[t], a, o)
+
+
+def prime(p: Params, vocab: str, text: str, h0):
+    """The state and next input after feeding `text` to the model from state h0 (docs/algorithm.md
+    section 4.5): every character but the last goes through the recurrence, the last is the first input
+    of the sampling that follows. A character outside the vocabulary is refused, naming it and its place."""
+    if not text:
+        raise UserError("the priming text is empty")
+    index = {ch: i for i, ch in enumerate(vocab)}
+    for position, ch in enumerate(text):
+        if ch not in index:
+            raise UserError(f"the priming text's character {ch!r} (U+{ord(ch):04X}) at position {position} is not "
+                            "in the model's vocabulary")
+    if np.shape(h0) != (p.m,) or not np.isfinite(h0).all():
+        raise UserError(f"the state to prime from does not fit the model (m = {p.m})")
+    ids = np.array([index[ch] for ch in text], dtype=np.int32)
+    h = np.array(h0, dtype=np.float64)
+    c64 = lambda a: np.array(a, dtype=np.float64, order="C")  # noqa: E731
+    _feed((c64(p.U.T), c64(p.W.T), c64(p.V.T), c64(p.b), c64(p.c)), h, ids[:-1])
+    return h, int(ids[-1])
+
+
+def start_state(p: Params, vocab: str, h, x0: int, text: str = "", prime_from: str = "zero"):
+    """(h, x0) to sample from: the saved state, or the state after a priming text fed from h = 0 or
+    from the saved state."""
+    if not text:
+        return h, x0
+    return prime(p, vocab, text, np.zeros(p.m) if prime_from == "zero" else h)
 
 
 def snapshot_rng(sample_seed: int, step: int) -> np.random.Generator:

@@ -21,8 +21,8 @@ from ..errors import Terminated, UserError
 from ..files import save_npz, write_json, write_text
 from ..outputs import RunFiles
 from . import checkpoint, kernel
-from .corpus import Corpus, updates_per_epoch
-from .model import init_params, save_model
+from .corpus import Corpus, training_part, updates_per_epoch
+from .model import init_params, save_epoch_models, save_model
 from .sample import snapshot_rng, synthesize
 
 SETTING_OF = {s.dest: s.key for s in settings.SETTINGS if "train" in s.commands}  # field -> config key
@@ -49,6 +49,7 @@ class TrainConfig:
     snapshots_until: int = _default("snapshots.until")
     snapshots_length: int = _default("snapshots.length")
     synthesis_seed: int = _default("synthesis_seed")
+    validation_fraction: float = _default("validation_fraction")
 
     def __post_init__(self):
         for f in fields(self):
@@ -123,6 +124,7 @@ class RunState:
     best: np.ndarray
     losses: np.ndarray  # loss and smooth loss of every update of the whole run
     smooths: np.ndarray
+    epoch_P: tuple  # the parameters (kernel layout) at the end of each epoch: epoch_P[i][k] after epoch k + 1
     e: int = 0  # position in the text
     step: int = 0  # updates done
     smooth: float = 0.0
@@ -134,12 +136,19 @@ class RunState:
         params = kernel.KernelState.from_params(init_params(corpus.K, cfg.hidden_size, cfg.sig, cfg.seed))
         return cls(params=params, h=np.zeros(cfg.hidden_size), best_P=tuple(a.copy() for a in params.param_tuple()),
                    best_h=np.zeros(cfg.hidden_size), best=np.array([np.inf, 0.0, 0.0]),
-                   losses=np.zeros(total), smooths=np.zeros(total))
+                   losses=np.zeros(total), smooths=np.zeros(total),
+                   epoch_P=tuple(np.zeros((cfg.epochs, *a.shape)) for a in params.param_tuple()))
+
+    def keep_epoch(self, epoch: int) -> None:
+        """The parameters now, at the end of `epoch` (1-based), for the evaluation (section 8.3)."""
+        for stack, a in zip(self.epoch_P, self.params.param_tuple()):
+            stack[epoch - 1] = a
 
     def save(self, path, fp: dict) -> None:
         arrays = {**self.params.arrays(), "h": self.h, "best_h": self.best_h, "best": self.best,
                   "losses": self.losses[:self.step], "smooths": self.smooths[:self.step],
-                  **{f"best{i}": a for i, a in enumerate(self.best_P)}}
+                  **{f"best{i}": a for i, a in enumerate(self.best_P)},
+                  **{f"epoch{i}": a for i, a in enumerate(self.epoch_P)}}
         checkpoint.save(path, fp, arrays, {"e": self.e, "step": self.step, "smooth": self.smooth},
                         {"snapshots": self.snapshots})
 
@@ -156,12 +165,15 @@ class RunState:
             snapshots = records["snapshots"]
         except (KeyError, TypeError, ValueError):
             raise bad("its counters are missing") from None
-        if not (0 <= e <= N - tau - 1 and 0 <= step <= len(self.losses) and np.isfinite(smooth)):
+        if not (0 <= e <= N - tau - 1 and 0 <= step <= len(self.losses)):
             raise bad(f"position {e} or step {step} outside this run")
+        if not np.isfinite(smooth):
+            raise bad(f"its smooth loss {smooth} is not finite")
         if not (isinstance(snapshots, list) and all(isinstance(x, dict) and "step" in x and "text" in x
                                                     for x in snapshots)):
             raise bad("its snapshots are not a list of records")
         targets = {**self.params.arrays(), **{f"best{i}": a for i, a in enumerate(self.best_P)},
+                   **{f"epoch{i}": a for i, a in enumerate(self.epoch_P)},
                    "h": self.h, "best_h": self.best_h, "best": self.best,
                    "losses": self.losses[:step], "smooths": self.smooths[:step]}
         for name, target in targets.items():
@@ -170,6 +182,8 @@ class RunState:
                 raise bad(f"array {name} is missing or has the wrong shape")
             if name != "best" and not np.isfinite(got).all():
                 raise bad(f"array {name} holds a value that is not finite")
+            if name in self.params.memory_names() and (got < 0).any():
+                raise bad(f"AdaGrad memory {name} holds a negative value")
         K = self.params.V.shape[0]
         if step and not (np.isfinite(arrays["best"][0]) and 1 <= arrays["best"][1] <= step
                          and 0 <= arrays["best"][2] < K and arrays["best"][2] == int(arrays["best"][2])):
@@ -198,18 +212,17 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
     tau = cfg.seq_length
-    if corpus.N < tau + 1:
-        raise UserError(f"corpus has {corpus.N} characters; seq_length + 1 = {tau + 1} are needed")
-    upe = updates_per_epoch(corpus.N, tau)
+    cut = training_part(corpus.N, tau, cfg.validation_fraction)  # the held-out rest is never trained on
+    upe = updates_per_epoch(cut, tau)
     total = cfg.epochs * upe
-    book = corpus.ids.astype(np.int32)
+    book = corpus.ids[:cut].astype(np.int32)
     fp = fingerprint(cfg, corpus, code_sha256)
 
     # the state: fresh, or where a checkpoint of the same settings, text and code left it
     run = RunState.start(corpus, cfg, total)
     if checkpoint_path and Path(checkpoint_path).exists():
         try:
-            run.restore(checkpoint_path, fp, corpus.N, tau)
+            run.restore(checkpoint_path, fp, cut, tau)
             print(f"resuming from {checkpoint_path} at step {run.step}", file=progress_stream)
         except checkpoint.Mismatch as exc:
             print(f"not resuming: {exc}; training starts from step 0", file=progress_stream)
@@ -231,8 +244,8 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
         if run.step >= total:
             break
 
-        # kernel chunk: updates up to the next snapshot, checkpoint or progress line
-        stops = [total, run.step + CHUNK, *[s for s in snap_steps if s > run.step][:1]]
+        # kernel chunk: updates up to the next snapshot, epoch end, checkpoint or progress line
+        stops = [total, run.step + CHUNK, (run.step // upe + 1) * upe, *[s for s in snap_steps if s > run.step][:1]]
         if checkpoint_path:
             stops.append((run.step // checkpoint_every + 1) * checkpoint_every)
         n = min(stops) - run.step
@@ -253,6 +266,8 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
             raise _diverged(f"the smooth loss {run.smooths[bad - 1]:,.1f} passed {limit:,.1f} (ten times the larger "
                             f"of the first loss and seq_length x ln K)", bad, upe, cfg, checkpoint_path)
         run.e, run.step, run.smooth = e, run.step + n, smooth
+        if run.step % upe == 0:
+            run.keep_epoch(run.step // upe)
 
         # checkpoint: on schedule, or at once when asked to stop; only of finite parameters, so the
         # last one kept is always good
@@ -308,5 +323,8 @@ def _write_run(out: Path, run: RunState, corpus: Corpus, cfg: TrainConfig, upe: 
                x0=int(run.best[2]), step=best_step, smooth_loss=float(run.best[0]), seed=cfg.seed)
     save_model(out / RunFiles.model_final, run.params.params(), corpus.vocab, h=run.h, x0=int(book[run.e]),
                step=run.step, smooth_loss=float(run.smooths[-1]), seed=cfg.seed)
+    save_epoch_models(out / RunFiles.epochs, [kernel.params_from_tuple([a[k] for a in run.epoch_P])
+                                              for k in range(cfg.epochs)], corpus.vocab,
+                      training_characters=len(book), validation_fraction=cfg.validation_fraction)
     write_json(out / RunFiles.summary, summary)
     return summary

@@ -1,0 +1,1 @@
+"""The pipeline's plumbing: which code a command runs, the sweep grid, a job's memory and process control."""

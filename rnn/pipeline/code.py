@@ -101,3 +101,29 @@ def fingerprint(command: str) -> str:
         h.update(path_of(module).read_bytes())
         h.update(b"\0")
     return h.hexdigest()
+
+
+def _summary(module: str) -> str:
+    doc = ast.get_docstring(_tree(module)) or ""
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+def layout_table() -> str:
+    """The README's table of the package: each layer, then each module, with its docstring's first paragraph."""
+    def key(module: str):
+        parts = module.split(".")
+        return (len(parts) > 1, parts[0], parts[-1] != "__init__", module)
+
+    modules = sorted((".".join(p.relative_to(PACKAGE).with_suffix("").parts)
+                      for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts), key=key)
+    rows = ["| module | what it is |", "|---|---|"]
+    for module in modules:
+        if module == "__main__":
+            continue
+        name = f"rnn/{module.replace('.', '/')}.py"
+        if module.endswith("__init__"):
+            name = f"**rnn/{module.rsplit('.', 1)[0].replace('.', '/')}/**" if "." in module else "**rnn/**"
+            rows.append(f"| {name} | {_summary(module)} |")
+        else:
+            rows.append(f"| `{name}` | {_summary(module)} |")
+    return "\n".join(rows)

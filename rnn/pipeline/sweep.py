@@ -35,6 +35,15 @@ def parse_point(path: str) -> dict:
     return point
 
 
+def point_pattern() -> str:
+    """A regular expression for one `key~value` of a point's path: a sweepable setting and a value of
+    its type (the workflow's wildcard constraint, so that no other path names a point)."""
+    number = r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?"
+    integers = "|".join(k for k in settings.SWEEPABLE if settings.BY_KEY[k].type == "integer")
+    numbers = "|".join(k for k in settings.SWEEPABLE if settings.BY_KEY[k].type == "number")
+    return rf"(?:(?:{integers})~(?:0|[1-9]\d{{0,18}})|(?:{numbers})~{number})"
+
+
 def point_config(config: dict, point: dict) -> dict:
     return {**config, **point}
 

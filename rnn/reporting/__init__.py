@@ -1,0 +1,1 @@
+"""Reporting: tables, figures, the report and its provenance, made from the core's results."""

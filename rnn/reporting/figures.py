@@ -99,6 +99,31 @@ def all_seeds(smooths: dict[int, np.ndarray], upe: int, out_base: Path) -> list[
         return _save(fig, out_base)
 
 
+def bpc_per_epoch(evaluations: dict[int, dict], epoch_smooths: dict[int, list], seq_length: int,
+                  out_base: Path) -> list[Path]:
+    """Left: every seed's exact bits per character at each epoch's end, on the training text (solid) and
+    the held-out text (dashed). Right: the smooth loss at each epoch's end in the same unit (divided by
+    seq_length ln 2): the running average over recent training sequences that the original reports."""
+    with plt.rc_context(STYLE):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(8.0, 3.0), sharey=True)
+        for i, (seed, e) in enumerate(evaluations.items()):
+            epochs = np.arange(1, len(e["train_bpc"]) + 1)
+            left.plot(epochs, e["train_bpc"], color=f"C{i}", lw=1.0, marker=".", label=f"seed {seed}")
+            if e["heldout_bpc"] is not None:
+                left.plot(epochs, e["heldout_bpc"], color=f"C{i}", lw=1.0, ls="--", marker=".")
+            right.plot(epochs, np.array(epoch_smooths[seed]) / (seq_length * np.log(2)), color=f"C{i}", lw=1.0,
+                       marker=".", label=f"seed {seed}")
+        held = any(e["heldout_bpc"] is not None for e in evaluations.values())
+        left.set_title("exact, training text" + (" (solid) and held-out text (dashed)" if held else ""), fontsize=9)
+        right.set_title("smooth loss / (seq_length ln 2)", fontsize=9)
+        for ax in (left, right):
+            ax.set_xlabel("epoch")
+            ax.xaxis.get_major_locator().set_params(integer=True)
+        left.set_ylabel("bits per character")
+        left.legend(loc="upper right", frameon=False, fontsize=8)
+        return _save(fig, out_base)
+
+
 def sweep_curves(curves: dict[str, list[np.ndarray]], out_base: Path) -> list[Path]:
     """Smooth loss per update step of each point of a sweep: mean over seeds and a min-max band."""
     with plt.rc_context(STYLE):
@@ -118,8 +143,9 @@ def sweep_curves(curves: dict[str, list[np.ndarray]], out_base: Path) -> list[Pa
         return _save(fig, out_base)
 
 
-def sweep_final(stats: list[dict], out_base: Path) -> list[Path]:
-    """Final smooth loss against each swept setting, one line per combination of the other settings."""
+def sweep_final(stats: list[dict], key_of: str, label: str, out_base: Path) -> list[Path]:
+    """The final value of stats' `key_of` (what ranks the points) against each swept setting, one line per
+    combination of the other settings."""
     keys = list(stats[0]["point"])
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, len(keys), figsize=(3.4 * len(keys), 3.0), squeeze=False)
@@ -131,13 +157,13 @@ def sweep_final(stats: list[dict], out_base: Path) -> list[Path]:
             for i, (rest, rows) in enumerate(groups.items()):
                 rows.sort(key=lambda r: r["point"][key])
                 x = [r["point"][key] for r in rows]
-                y = np.array([r["final_smooth_loss"]["mean"] for r in rows])
-                err = np.array([[r["final_smooth_loss"]["mean"] - r["final_smooth_loss"]["min"] for r in rows],
-                                [r["final_smooth_loss"]["max"] - r["final_smooth_loss"]["mean"] for r in rows]])
+                y = np.array([r[key_of]["mean"] for r in rows])
+                err = np.array([[r[key_of]["mean"] - r[key_of]["min"] for r in rows],
+                                [r[key_of]["max"] - r[key_of]["mean"] for r in rows]])
                 label = ", ".join(f"{k} = {v:g}" for k, v in zip(others, rest)) or "mean over seeds"
                 ax.errorbar(x, y, yerr=err, marker="o", ms=3, lw=1, capsize=2, color=f"C{i % 10}", label=label)
             ax.set_xlabel(key)
-            ax.set_ylabel("final smooth loss")
+            ax.set_ylabel(label)
             if key in ("eta", "sig"):
                 ax.set_xscale("log")
             values = sorted({row["point"][key] for row in stats})

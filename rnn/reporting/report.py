@@ -59,11 +59,28 @@ def macros(grad: dict, corpus: dict, passage: dict, config: dict, reference: dic
         "passageloss": f"{passage['smooth_loss']:.2f}", "passageseed": str(passage["seed"]),
         "passagestep": f"{passage['step']:,}",
         "figperstep": Figures.per_step, "figevery": Figures.every, "figallseeds": Figures.all_seeds,
+        "figbpc": Figures.bpc, "seqlength": str(config["seq_length"]),
+        **heldout_macros(corpus, config),
         **outputs.report_inputs(),
         "originalbest": latex.fixed(reference["smooth_loss"]["best_model"]) if reference else "--",
     }
     return ("".join(rf"\newcommand{{\{k}}}{{{v}}}" + "\n" for k, v in values.items())
             + rf"\graphicspath{{{{../{outputs.FIGURE_DIR}/}}}}" + "\n")
+
+
+def heldout_macros(corpus: dict, config: dict) -> dict:
+    """How the report names the held-out text: the last validation_fraction of it, or none."""
+    from ..core.corpus import training_part
+
+    f = config["validation_fraction"]
+    if not f:
+        return {"heldoutdescription": "(with \\texttt{validation\\_fraction} 0, as in the original, nothing is held "
+                                      "out)", "heldoutfigure": "", "heldouttable": ""}
+    cut = training_part(corpus["characters"], config["seq_length"], f)
+    held = f"{corpus['characters'] - cut:,}".replace(",", "{,}")
+    return {"heldoutdescription": f"and on the held-out text: its last ${held}$ characters "
+                                  f"(\\texttt{{validation\\_fraction}} {f:g}), never trained on",
+            "heldoutfigure": " (solid) and over the held-out text (dashed)", "heldouttable": " and over the held-out text"}
 
 
 def settings_table(config: dict) -> str:
@@ -139,6 +156,8 @@ def build_pdf(tex, out_pdf, build_dir=outputs.REPORT_BUILD) -> None:
     tex = Path(tex)
     env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"), "FORCE_SOURCE_DATE": "1"}
     build = Path(build_dir).resolve()
+    if build.exists() and not build.is_dir():
+        raise UserError(f"{build}: the build directory is a file; remove it or give another --build-dir")
     shutil.rmtree(build, ignore_errors=True)
     build.mkdir(parents=True)
     cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
@@ -148,9 +167,12 @@ def build_pdf(tex, out_pdf, build_dir=outputs.REPORT_BUILD) -> None:
     text = proc.stdout.decode("utf-8", errors="replace")
     if log.exists():
         text += "\n" + log.read_bytes().decode("utf-8", errors="replace")
-    errors = [ln for ln in text.splitlines() if ln.startswith("!") or re.match(r"\S+\.tex:\d+: ", ln)]
     pdf = build / (tex.stem + ".pdf")
-    if proc.returncode != 0 or errors or not pdf.is_file():
+    fatal = any(marker in text for marker in ("Fatal error occurred", "no output PDF file produced",
+                                              "No pages of output"))
+    if proc.returncode != 0 or fatal or not pdf.is_file():
+        # the first error line names the problem (model text in an overfull box may start with "!" too)
+        errors = [ln for ln in text.splitlines() if re.match(r"\S+\.tex:\d+: ", ln) or ln.startswith("! ")]
         raise UserError(f"LaTeX failed on {tex}: {(errors or [f'exit status {proc.returncode}'])[0]} (full log: {log})")
     with atomic_write(out_pdf) as f:
         f.write(pdf.read_bytes())

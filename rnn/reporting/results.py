@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,8 @@ from . import latex
 from ..errors import UserError
 from ..files import atomic_write, read_arrays, read_json
 from ..core.model import load_model
-from ..outputs import RunFiles
-from ..core.sample import synthesize
+from ..outputs import EVALUATION, RunFiles
+from ..core.sample import start_state, synthesize
 
 
 SUMMARY_NUMBERS = ("first_loss", "end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss", "eta", "sig",
@@ -32,7 +33,7 @@ def read_summary(run_dir) -> dict:
     for key in SUMMARY_NUMBERS + SUMMARY_COUNTS:
         v = s.get(key)
         kind_ok = isinstance(v, int) if key in SUMMARY_COUNTS else isinstance(v, (int, float))
-        if isinstance(v, bool) or not kind_ok or not np.isfinite(v):
+        if isinstance(v, bool) or not kind_ok or not abs(v) < 2**63 or not math.isfinite(v):
             raise UserError(f"{path}: `{key}` is missing or not a finite number; {remedy}")
     ends = s.get("epoch_end_smooth_losses")
     if not (isinstance(ends, list) and len(ends) == s["epochs"] and all(isinstance(x, (int, float)) for x in ends)):
@@ -65,14 +66,70 @@ def read_smooth_losses(run_dir, summary: dict) -> np.ndarray:
     return smooth
 
 
-def write_metrics(summaries: list[dict], path) -> None:
-    """One row per seed with every scalar summary field: a plain-file experiment tracker."""
-    fields = [k for k, v in summaries[0].items() if not isinstance(v, (list, dict))]
+def read_evaluation(run_dir, summary: dict) -> dict:
+    """A run's evaluation.json, checked: one finite bits-per-character figure per epoch for the training
+    text and, when there is one, for the held-out text."""
+    path = Path(run_dir) / EVALUATION
+    e = read_json(path)
+    epochs = summary["epochs"]
+
+    def per_epoch(v):
+        return isinstance(v, list) and len(v) == epochs and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x) for x in v)
+
+    if not (isinstance(e, dict) and per_epoch(e.get("train_bpc")) and per_epoch(e.get("train_nats"))
+            and (e.get("heldout_bpc") is None or (per_epoch(e["heldout_bpc"]) and per_epoch(e.get("heldout_nats"))))):
+        raise UserError(f"{path}: does not hold bits per character for each of the {epochs} epochs; delete it and "
+                        "run snakemake again to rebuild it")
+    return e
+
+
+def bpc_columns(evaluation: dict) -> dict:
+    """{column: value} of a run's bits per character at each epoch's end, for metrics.csv."""
+    columns = {}
+    for part in ("train", "heldout"):
+        for k, v in enumerate(evaluation[f"{part}_bpc"] or [], start=1):
+            columns[f"{part}_bpc_epoch{k}"] = v
+    return columns
+
+
+def write_metrics(summaries: list[dict], path, evaluations: list[dict] | None = None) -> None:
+    """One row per seed with every scalar summary field and the bits per character at each epoch's end
+    (training text, held-out text): a plain-file experiment tracker."""
+    rows = [{k: v for k, v in s.items() if not isinstance(v, (list, dict))} for s in summaries]
+    for row, e in zip(rows, evaluations or []):
+        row.update(bpc_columns(e))
     with atomic_write(path, "w") as f:
-        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
-        for s in summaries:
-            writer.writerow({k: repr(v) if isinstance(v, float) else v for k, v in s.items() if k in fields})
+        for row in rows:
+            writer.writerow({k: repr(v) if isinstance(v, float) else v for k, v in row.items()})
+
+
+def evaluation_tex(summaries: list[dict], evaluations: list[dict]) -> str:
+    """Bits per character at the end of epoch 1 and of training, on the training text and on the held-out
+    text when there is one; the held-out text's lowest and its epoch; mean, min and max over seeds."""
+    held = evaluations[0]["heldout_bpc"] is not None
+    parts = ("train", "heldout") if held else ("train",)
+    rows, columns = [], []
+    for s, e in zip(summaries, evaluations):
+        values = [v for part in parts for v in (e[f"{part}_bpc"][0], e[f"{part}_bpc"][-1])]
+        if held:
+            best = int(np.argmin(e["heldout_bpc"]))
+            values.append(e["heldout_bpc"][best])
+            rows.append([str(s["seed"]), *(f"{v:.4f}" for v in values), str(best + 1)])
+        else:
+            rows.append([str(s["seed"]), *(f"{v:.4f}" for v in values)])
+        columns.append(values)
+    table = np.array(columns)
+    rows.append(latex.MIDRULE)
+    for stat, fn in (("mean", np.mean), ("min", np.min), ("max", np.max)):
+        rows.append([stat, *(f"{v:.4f}" for v in fn(table, axis=0))] + ([""] if held else []))
+    epochs = summaries[0]["epochs"]
+    header = ["Seed", "Training, epoch 1", f"Training, epoch {epochs}"]
+    if held:
+        header += ["Held-out, epoch 1", f"Held-out, epoch {epochs}", "Held-out, lowest", "at epoch"]
+    return latex.tabular(header, rows, "l" + "r" * (len(header) - 1))
 
 
 def seed_statistics(summaries: list[dict], key: str) -> dict:
@@ -126,30 +183,41 @@ def best_model(run_dirs, vocab_of_corpus: str | None = None):
     return summaries[i], p, vocab, h, x0, meta
 
 
-def best_passage(run_dirs, length: int, seed: int, vocab_of_corpus: str | None = None) -> dict:
-    """`length` characters from the best model over all runs."""
+def _priming(prime: str, prime_from: str) -> dict:
+    """What a passage records of its priming text: nothing without one (so the default files are as
+    before priming existed)."""
+    return {"prime": prime, "prime_from": prime_from} if prime else {}
+
+
+def best_passage(run_dirs, length: int, seed: int, vocab_of_corpus: str | None = None, prime: str = "",
+                 prime_from: str = "zero") -> dict:
+    """`length` characters from the best model over all runs, after the priming text if there is one."""
     summary, p, vocab, h, x0, meta = best_model(run_dirs, vocab_of_corpus)
+    h, x0 = start_state(p, vocab, h, x0, prime, prime_from)
     ids = synthesize(p, h, x0, length, np.random.default_rng(seed))
     return {"seed": summary["seed"], "step": int(meta["step"]), "smooth_loss": float(meta["smooth_loss"]),
-            "synthesis_seed": seed, "length": length, "text": "".join(vocab[j] for j in ids)}
+            "synthesis_seed": seed, "length": length, **_priming(prime, prime_from),
+            "text": "".join(vocab[j] for j in ids)}
 
 
 def sampling_panel(run_dirs, temperatures, top_p: float, length: int, seed: int,
-                   vocab_of_corpus: str | None = None) -> dict:
+                   vocab_of_corpus: str | None = None, prime: str = "", prime_from: str = "zero") -> dict:
     """Short passages from the best model, from the same state and with the same draws, at each
     temperature and with nucleus sampling: what the sampling settings do to the same model."""
     summary, p, vocab, h, x0, meta = best_model(run_dirs, vocab_of_corpus)
+    h, x0 = start_state(p, vocab, h, x0, prime, prime_from)
     samples = [{"temperature": t, "top_p": 1.0} for t in temperatures] + [{"temperature": 1.0, "top_p": top_p}]
     for s in samples:
         ids = synthesize(p, h, x0, length, np.random.default_rng(seed), s["temperature"], s["top_p"])
         s["text"] = "".join(vocab[j] for j in ids)
     return {"seed": summary["seed"], "step": int(meta["step"]), "synthesis_seed": seed, "length": length,
-            "samples": samples}
+            **_priming(prime, prime_from), "samples": samples}
 
 
 def panel_tex(panel: dict, width: int = 88) -> str:
     parts = [rf"\noindent Each sample has {panel['length']} characters from the best model (seed {panel['seed']}, "
-             rf"update step {panel['step']:,}), all starting from its state with synthesis seed {panel['synthesis_seed']}."]
+             rf"update step {panel['step']:,}), all starting from its state with synthesis seed {panel['synthesis_seed']}"
+             + (", after the priming text." if "prime" in panel else ".")]
     for s in panel["samples"]:
         how = (f"temperature {float(s['temperature'])!r}" if s["top_p"] == 1.0
                else f"nucleus sampling, top-$p$ {s['top_p']:g}")
@@ -159,7 +227,15 @@ def panel_tex(panel: dict, width: int = 88) -> str:
     return "\n".join(parts)
 
 
+def _priming_tex(record: dict, width: int) -> str:
+    if "prime" not in record:
+        return ""
+    state = "from h = 0" if record["prime_from"] == "zero" else "from the model's saved state"
+    return (rf"\medskip\noindent\textbf{{Priming text}} (fed {state}; what follows continues it):\par" + "\n"
+            + latex.verbatim(record["prime"], width) + "\n\\medskip\n")
+
+
 def passage_tex(passage: dict, width: int = 88) -> str:
     head = (rf"\noindent From the best model (seed {passage['seed']}, update step {passage['step']:,}, "
             rf"smooth loss {passage['smooth_loss']:.2f}); synthesis seed {passage['synthesis_seed']}:" + "\n\n")
-    return head + latex.verbatim(passage["text"], width)
+    return head + _priming_tex(passage, width) + latex.verbatim(passage["text"], width)

@@ -10,26 +10,42 @@ from ..files import atomic_write, write_text
 from ..pipeline.sweep import point_path
 from ..settings import SWEEPABLE
 from . import latex
-from .results import read_smooth_losses, read_summary
+from .results import bpc_columns, read_evaluation, read_smooth_losses, read_summary
 
-STATS = ("end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss")
+STATS = ("end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss", "final_bpc")
+
 
 def load(run_list: list[dict]) -> list[dict]:
-    """Each run with its summary."""
-    return [{**r, "summary": read_summary(r["dir"])} for r in run_list]
+    """Each run with its summary, its evaluation and the number points are ranked by: the final bits
+    per character on the held-out text, or on the training text when nothing is held out."""
+    loaded = []
+    for r in run_list:
+        summary = read_summary(r["dir"])
+        evaluation = read_evaluation(r["dir"], summary)
+        final = (evaluation["heldout_bpc"] or evaluation["train_bpc"])[-1]
+        loaded.append({**r, "summary": {**summary, "final_bpc": final}, "evaluation": evaluation})
+    return loaded
+
+
+def criterion(loaded: list[dict]) -> str:
+    """What ranks the points, in words."""
+    held = loaded[0]["evaluation"]["heldout_bpc"] is not None
+    return "held-out bits per character" if held else "training-text bits per character (nothing held out)"
 
 
 def write_metrics(loaded: list[dict], path) -> None:
-    """One row per point and seed: every training setting and every scalar summary number."""
+    """One row per point and seed: every training setting, every scalar summary number and the bits per
+    character at each epoch's end."""
     setting_cols = list(SWEEPABLE)
     numbers = [k for k, v in loaded[0]["summary"].items() if not isinstance(v, (list, dict)) and k not in setting_cols]
     with atomic_write(path, "w") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["point", *setting_cols, *numbers])
+        writer.writerow(["point", *setting_cols, *numbers, *bpc_columns(loaded[0]["evaluation"])])
         for r in loaded:
             s = r["summary"]
             writer.writerow([point_path(r["point"]), *(s[k] for k in setting_cols),
-                             *(repr(s[k]) if isinstance(s[k], float) else s[k] for k in numbers)])
+                             *(repr(s[k]) if isinstance(s[k], float) else s[k] for k in numbers),
+                             *map(repr, bpc_columns(r["evaluation"]).values())])
 
 
 def statistics(loaded: list[dict]) -> list[dict]:
@@ -45,23 +61,30 @@ def statistics(loaded: list[dict]) -> list[dict]:
     return out
 
 
+def best_point(stats: list[dict]) -> int:
+    """The index of the point with the lowest mean final bits per character."""
+    return min(range(len(stats)), key=lambda i: stats[i]["final_bpc"]["mean"])
+
+
 def table_tex(stats: list[dict]) -> str:
-    """Per point: mean (min--max) of the three smooth losses; the point with the lowest mean final loss
-    is marked."""
-    best = min(range(len(stats)), key=lambda i: stats[i]["final_smooth_loss"]["mean"])
+    """Per point: mean (min--max) of the three smooth losses and of the final bits per character; the
+    point with the lowest mean final bits per character is marked."""
+    best = best_point(stats)
     keys = list(stats[0]["point"])
-    header = [latex.escape(k) for k in keys] + ["End of epoch 1", "Final", "Best"]
+    header = [latex.escape(k) for k in keys] + ["End of epoch 1", "Final", "Best", "Final BPC"]
     rows = []
     for i, row in enumerate(stats):
-        cells = [f"{row[key]['mean']:.2f} ({row[key]['min']:.2f}--{row[key]['max']:.2f})" for key in STATS]
+        cells = [f"{row[key]['mean']:.{3 if key == 'final_bpc' else 2}f} "
+                 f"({row[key]['min']:.{3 if key == 'final_bpc' else 2}f}--{row[key]['max']:.{3 if key == 'final_bpc' else 2}f})"
+                 for key in STATS]
         if i == best:
             cells = [rf"\textbf{{{c}}}" for c in cells]
         rows.append([f"{row['point'][k]:g}" + (r"$^\star$" if i == best and j == 0 else "")
                      for j, k in enumerate(keys)] + cells)
-    return latex.tabular(header, rows, "r" * len(keys) + "rrr")
+    return latex.tabular(header, rows, "r" * len(keys) + "rrrr")
 
 
-def section_tex(stats: list[dict] | None) -> str:
+def section_tex(stats: list[dict] | None, ranked_by: str = "") -> str:
     """The report's Sweep section; empty when no sweep ran."""
     if not stats:
         return "% no sweep in this run\n"
@@ -69,15 +92,15 @@ def section_tex(stats: list[dict] | None) -> str:
     return "\n".join([
         r"\section{Beyond the original: a hyperparameter sweep}",
         rf"Every combination of the swept settings, each trained with the same {n_seeds} seeds; the "
-        r"other settings are the main run's. Smooth loss as mean over seeds (min--max); $\star$ and bold: the "
-        r"lowest mean final smooth loss.",
+        r"other settings are the main run's. Smooth loss and final bits per character (BPC, Section~\ref{sec:bpc}) "
+        rf"as mean over seeds (min--max); $\star$ and bold: the best point, the lowest mean final {ranked_by}.",
         r"\begin{table}[htbp]", r"\centering", r"\small", rf"\input{{../{outputs.SWEEP_TABLE}}}",
         r"\caption{Smooth loss per point of the sweep.}", r"\label{tab:sweep}", r"\end{table}",
         r"\begin{figure}[htbp]", r"\centering",
         *(rf"\includegraphics[width=0.9\textwidth]{{../{outputs.SWEEP_DIR}/{name}.pdf}}" + "\n"
           for name in outputs.SweepFigures.all()),
         r"\caption{Top: smooth loss per update step of each point (mean over seeds, band: min--max). "
-        r"Bottom: final smooth loss against each swept setting, one line per value of the others.}",
+        rf"Bottom: final {ranked_by} against each swept setting, one line per value of the others.}}",
         r"\label{fig:sweep}", r"\end{figure}", ""])
 
 
@@ -94,5 +117,6 @@ def write_all(run_list: list[dict], section) -> None:
     for r in loaded:
         curves.setdefault(point_path(r["point"]), []).append(read_smooth_losses(r["dir"], r["summary"]))
     figures.sweep_curves(curves, Path(outputs.SWEEP_DIR) / outputs.SweepFigures.curves)
-    figures.sweep_final(stats, Path(outputs.SWEEP_DIR) / outputs.SweepFigures.final)
-    write_text(section, section_tex(stats))
+    figures.sweep_final(stats, "final_bpc", f"final {criterion(loaded)}",
+                        Path(outputs.SWEEP_DIR) / outputs.SweepFigures.final)
+    write_text(section, section_tex(stats, criterion(loaded)))

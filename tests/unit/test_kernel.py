@@ -7,7 +7,7 @@ from numba import njit
 from rnn.core import kernel, model
 from rnn.core.corpus import Corpus
 
-from ..reference import easy_then_hard, reference_run, rel
+from ..reference import assert_same_trajectory, easy_then_hard, reference_run, rel
 
 
 @njit
@@ -111,27 +111,6 @@ class KernelRun:
                 np.array([self.e, self.step, self.smooth])]
 
 
-def _assert_same_trajectory(run, ref, m):
-    assert run.step == len(ref.losses)
-    n = run.step
-    assert np.all(np.abs(run.losses[:n] - ref.losses) <= 1e-12 * ref.losses)
-    assert np.all(np.abs(run.smooths[:n] - ref.smooths) <= 1e-12 * ref.smooths)
-    assert abs(run.smooth - ref.smooths[-1]) <= 1e-12 * ref.smooths[-1]
-    assert run.e == ref.e
-    assert rel(run.h, ref.h) <= 1e-12 if ref.h.any() else not run.h.any()
-    kp, km = run.state.params(), run.state.memory()
-    for name in model.PARAM_NAMES:
-        assert rel(getattr(kp, name), getattr(ref.p, name)) <= 1e-12, name
-        assert rel(getattr(km, name), getattr(ref.mem, name)) <= 1e-12, name
-    # the best model: the state after the update with the lowest smooth loss
-    assert run.best[1] == ref.best_step and abs(run.best[0] - ref.best_smooth) <= 1e-12 * ref.best_smooth
-    assert run.best[2] == ref.best_x0
-    best = kernel.params_from_tuple(run.best_P)
-    for name in model.PARAM_NAMES:
-        assert rel(getattr(best, name), getattr(ref.best_p, name)) <= 1e-12, name
-    assert rel(run.best_h, ref.best_h) <= 1e-12 if ref.best_h.any() else not run.best_h.any()
-
-
 @pytest.mark.parametrize("N", [
     3013,  # the last sequence ends 12 characters before the end of the text
     3001,  # N - 1 = 120 tau: the last full sequence ends exactly at the last character
@@ -146,7 +125,7 @@ def test_run_updates_follows_the_reference_over_three_epochs(small_text, N):
     assert ref.e == 0 and not ref.h.any()  # ends at an epoch boundary
     run = KernelRun(c.ids, c.K, m, 3 * upe, tau=tau)
     assert run.advance(3 * upe) == 3 * upe
-    _assert_same_trajectory(run, ref, m)
+    assert_same_trajectory(run, ref)
 
     chunked = KernelRun(c.ids, c.K, m, 3 * upe, tau=tau)
     for _ in range(0, 3 * upe, 7):  # 7 steps per call, the last call shorter
@@ -166,7 +145,7 @@ def test_run_updates_keeps_the_best_model_of_the_middle_of_a_run():
         run = KernelRun(c.ids, c.K, m, n)
         while run.step < n:
             run.advance(min(chunk, n - run.step))
-        _assert_same_trajectory(run, ref, m)
+        assert_same_trajectory(run, ref)
 
 
 def test_run_updates_stops_before_a_non_finite_loss():
@@ -178,7 +157,7 @@ def test_run_updates_stops_before_a_non_finite_loss():
     assert run.losses[1] == np.inf
     ref = reference_run(c.ids, c.K, 6, 1, eta=1e307, sig=0.5)
     assert ref.e == 25
-    _assert_same_trajectory(run, ref, 6)
+    assert_same_trajectory(run, ref)
 
 
 def test_bench_prints_the_figures_it_writes(tmp_path):

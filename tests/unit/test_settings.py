@@ -17,7 +17,9 @@ from ..conftest import ROOT
 
 def test_generated_files_are_what_the_table_generates():
     """config.yaml, the schema and the README table: `python -m rnn settings --write` after an edit."""
-    for path, text in settings.generated_files(ROOT).items():
+    from rnn.pipeline.generated import generated_files
+
+    for path, text in generated_files(ROOT).items():
         assert path.read_text() == text, f"{path} is stale: run `python -m rnn settings --write`"
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from rnn.core import checkpoint
 from rnn.errors import Terminated
+from rnn.core.corpus import updates_per_epoch
 from rnn.core.train import TrainConfig, fingerprint, train
 
 from ..conftest import run_files
@@ -26,13 +27,15 @@ def test_stop_writes_the_checkpoint_after_the_current_chunk_and_the_rerun_ends_i
     ck = tmp_path / "ck.npz"
     stop = threading.Event()
     stop.set()  # as if SIGTERM came during the first chunk
-    with pytest.raises(Terminated, match="stopped at update step 500 of .*checkpoint written to"):
+    upe = updates_per_epoch(small_corpus.N, 25)
+    assert upe < 500  # the first chunk ends at the end of the first epoch, before the first snapshot
+    with pytest.raises(Terminated, match=f"stopped at update step {upe} of .*checkpoint written to"):
         # no periodic checkpoint: the one resumed from is written on stop
         train(small_corpus, cfg, tmp_path / "resumed", checkpoint_path=ck, checkpoint_every=10**9,
               progress_stream=open("/dev/null", "w"), stop=stop)
     assert not (tmp_path / "resumed").exists()
     _, scalars, _ = checkpoint.load(ck, fingerprint(cfg, small_corpus))
-    assert scalars["step"] == 500  # the first chunk ends at the first snapshot after step 0
+    assert scalars["step"] == upe
     train(small_corpus, cfg, tmp_path / "resumed", checkpoint_path=ck, checkpoint_every=10**9,
           progress_stream=open("/dev/null", "w"))
     assert run_files(tmp_path / "resumed") == run_files(tmp_path / "straight")

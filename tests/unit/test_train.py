@@ -168,7 +168,8 @@ def test_killed_training_resumes_bit_identical(tmp_path, small_corpus):
 
 # one other value for every training setting (the list is checked against TrainConfig's fields)
 OTHER_SETTINGS = {"seed": 4, "hidden_size": 11, "eta": 0.2, "sig": 0.02, "seq_length": 24, "epochs": 3, "clip": 4.0,
-                  "snapshots_every": 50, "snapshots_until": 200, "snapshots_length": 31, "synthesis_seed": 1}
+                  "snapshots_every": 50, "snapshots_until": 200, "snapshots_length": 31, "synthesis_seed": 1,
+                  "validation_fraction": 0.1}
 
 
 def _checkpoint_of(corpus, cfg, path, tmp_path, code_sha256=""):

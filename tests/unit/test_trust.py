@@ -324,7 +324,7 @@ def test_a_book_named_like_an_option_is_read_verbatim(tmp_path, small_text):
 def sampler(tmp_path_factory):
     d = tmp_path_factory.mktemp("m")
     p = model.init_params(6, 8, 0.5, 3)
-    p.c[:] = np.linspace(-1, 1, 6)
+    p.c[:] = np.linspace(-3, 3, 6)  # logits beyond 1.8 in size: o / 1e-308 overflows
     model.save_model(d / "m.npz", p, "abcdef", h=np.tanh(np.linspace(-1, 1, 8)), x0=2)
     return d / "m.npz", p
 
@@ -425,3 +425,115 @@ def test_a_trainer_whose_parent_is_killed_checkpoints_and_stops(tmp_path, small_
     last = log.read_text().strip().splitlines()[-1]
     assert last.startswith(f"the parent process {parent.pid} (Snakemake) is gone: stopped at update step"), last
     assert (tmp_path / "ck.npz").exists()
+
+
+# --- more inputs of every kind (found by a second reader) ---------------------------------------------
+def test_text_settings_are_taken_verbatim():
+    """A book named null, ~ or with spaces is that file; only a real YAML null means the default."""
+    for name in ("null", "~", " my book.txt "):
+        assert settings.typed_config(_config(book=name))["book"] == name
+    assert settings.typed_config(_config(book=None))["book"] == "builtin:prose"
+    assert settings.typed_config(_config(prime=" "))["prime"] == " "
+    import jsonschema
+
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(settings.typed_config(_config(book="")), settings.schema())
+
+
+def test_seeds_fit_in_64_bits():
+    import jsonschema
+
+    jsonschema.validate(settings.typed_config(_config(seeds=[2**63 - 1])), settings.schema())
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(settings.typed_config(_config(seeds=[2**63])), settings.schema())
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["train", "--corpus", "c.npz", "--out-dir", "r", "--seed", "-1"], "argument --seed: must be >= 0"),
+    (["train", "--corpus", "c.npz", "--out-dir", "r", "--seed", str(2**64)], "argument --seed: must be <="),
+    (["train", "--corpus", "c.npz", "--out-dir", "r", "--checkpoint-every", "0"],
+     "argument --checkpoint-every: must be >= 1 (got 0)"),
+    (["synthesize", "--model", "m.npz", "--length", "100000000000"], "argument --length: must be <="),
+    (["gradcheck", "--corpus", "c.npz", "--out", "g", "--table", "t", "--gradcheck-hidden-sizes", "0,5"],
+     "argument --gradcheck-hidden-sizes: must be >= 1 (got 0)"),
+])
+def test_out_of_range_flags_are_refused_in_one_line(args, needle):
+    _one_line(run_rnn(*args), needle)
+
+
+def test_a_book_limit_that_is_not_a_number_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "b.txt").write_text("abc" * 100)
+    for value in ("nan", "inf", "1e400", "-5", "lots"):
+        monkeypatch.setenv("RNN_MAX_BOOK_MB", value)
+        with pytest.raises(UserError, match="RNN_MAX_BOOK_MB=.* is not a number of megabytes"):
+            read_text(tmp_path / "b.txt")
+
+
+def test_a_model_whose_scores_overflow_is_sampled_as_their_limit_or_refused(tmp_path):
+    p = model.init_params(5, 3, 0.1, 1)
+    p.c[:] = [1.7e308, 1.7e308, 0.0, 0.0, 0.0]
+    p.V[:2] = 1e308  # finite weights; the first two scores overflow to +inf
+    model.save_model(tmp_path / "inf.npz", p, "abcde", h=np.full(3, 0.9))
+    proc = run_rnn("synthesize", "--model", tmp_path / "inf.npz", "--length", 30, check=True)
+    assert set(proc.stdout.strip()) <= {"a", "b"}  # the infinite scores share the probability
+    p.c[:] = -1.7e308
+    p.V[:] = -1e308  # every score -inf: no distribution to draw from
+    model.save_model(tmp_path / "nan.npz", p, "abcde", h=np.full(3, 0.9))
+    _one_line(run_rnn("synthesize", "--model", tmp_path / "nan.npz", "--length", 30), "not numbers", "retrain it")
+
+
+def test_a_summary_with_an_integer_too_large_for_a_float_is_damaged(tmp_path, two_runs):
+    import shutil
+
+    runs = tmp_path / "runs"
+    shutil.copytree(two_runs, runs)
+    summary = runs / "seed2" / "summary.json"
+    summary.write_text(summary.read_text().replace('"steps": ', '"steps": 1' + "0" * 400 + " + 0 * "))
+    text = json.loads((two_runs / "seed2" / "summary.json").read_text())
+    text["steps"] = 10**400
+    summary.write_text(json.dumps(text))
+    proc = run_rnn("metrics", "--runs", runs / "seed1", runs / "seed2", "--csv", tmp_path / "m.csv",
+                   "--tex", tmp_path / "s.tex", "--bpc-tex", tmp_path / "b.tex")
+    _one_line(proc, "summary.json: `steps` is missing or not a finite number")
+
+
+def test_a_checkpoint_with_negative_adagrad_memory_or_a_nan_smooth_loss_is_damaged(tmp_path, small_corpus):
+    from rnn.core import checkpoint
+    from rnn.core.train import fingerprint
+    from rnn.errors import Terminated
+    from rnn.pipeline.guard import StopRequest
+
+    cfg = TrainConfig(hidden_size=6, epochs=6, snapshots_until=0)
+    ck = tmp_path / "ck.npz"
+    stop = StopRequest()
+    stop.stop("SIGTERM")
+    with pytest.raises(Terminated):
+        train(small_corpus, cfg, tmp_path / "a", checkpoint_path=ck, checkpoint_every=10**9, stop=stop,
+              progress_stream=io.StringIO())
+    fp = fingerprint(cfg, small_corpus)
+    arrays, scalars, records = checkpoint.load(ck, fp)
+    a = {k: v.copy() for k, v in arrays.items()}
+    a["mW"][0, 0] = -1.0
+    checkpoint.save(ck, fp, a, scalars, records)
+    with pytest.raises(UserError, match="AdaGrad memory mW holds a negative value"):
+        train(small_corpus, cfg, tmp_path / "b", checkpoint_path=ck, progress_stream=io.StringIO())
+    checkpoint.save(ck, fp, arrays, {**scalars, "smooth": float("nan")}, records)
+    with pytest.raises(UserError, match="its smooth loss nan is not finite"):
+        train(small_corpus, cfg, tmp_path / "b", checkpoint_path=ck, progress_stream=io.StringIO())
+
+
+def test_a_device_as_the_model_is_not_a_model_file():
+    _one_line(run_rnn("synthesize", "--model", "/dev/zero"), "/dev/zero: not a regular file")
+
+
+def test_exclamation_marks_in_the_typeset_text_are_no_latex_error(tex, tmp_path):
+    """An overfull line of model text that begins with ! in LaTeX's log: the build succeeded."""
+    from rnn.reporting.report import build_pdf
+
+    doc = tmp_path / "bang.tex"
+    doc.write_text("\\documentclass{article}\\begin{document}\\hbox to 1cm{Wow" + "!" * 300 + "}\\end{document}\n")
+    build_pdf(doc, tmp_path / "o.pdf", tmp_path / "b")
+    assert (tmp_path / "o.pdf").read_bytes()[:5] == b"%PDF-"
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserError, match="the build directory is a file"):
+        build_pdf(doc, tmp_path / "o.pdf", tmp_path / "file")

@@ -66,7 +66,7 @@ def test_every_target_exists_and_numbers_agree(tiny):
     assert len((r / "best_passage.txt").read_text()) == 120 == len(passage["text"])
     best = min(rows, key=lambda x: float(x["best_smooth_loss"]))
     assert passage["seed"] == int(best["seed"]) and passage["smooth_loss"] == float(best["best_smooth_loss"])
-    for name in ("fig1a_smooth_loss", "fig1b_smooth_loss_every", "fig_all_seeds"):
+    for name in ("fig1a_smooth_loss", "fig1b_smooth_loss_every", "fig_all_seeds", "fig_bpc"):
         assert (r / f"figures/{name}.pdf").read_bytes()[:5] == b"%PDF-"
         assert (r / f"figures/{name}.png").read_bytes()[:4] == b"\x89PNG"
     prov = json.loads((r / "provenance.json").read_text())
@@ -115,7 +115,8 @@ def test_sampling_panel_samples_one_state_at_each_setting(tiny):
 def test_tiny_run_reproduces_its_golden_checksums(tiny):
     """Every numeric result of the tiny run, byte for byte, as committed in tests/golden/tiny.sha256."""
     lines = (tiny / "results/checksums.sha256").read_text().splitlines()
-    assert len(lines) == 4 + 2 * 5 + 8  # corpus, gradient check, 5 files per seed, tables, passage, panel
+    # corpus, gradient check, 7 files per seed (6 of training, the evaluation), tables, passage, panel
+    assert len(lines) == 4 + 2 * 7 + 9
     for line in lines:
         digest, path = line.split("  ", 1)
         assert hashlib.sha256((tiny / path).read_bytes()).hexdigest() == digest, path
@@ -190,7 +191,7 @@ EVERY_KEY = {  # a value other than the default for every top-level key, as a us
     "clip": "4.0", "seeds": "[1,2]", "snapshots": "{every: 300, until: 600, length: 50}", "show_seed": "2",
     "synthesis_seed": "3", "passage_length": "50", "checkpoint_every": "500",
     "panel": "{temperatures: [0.7, 1.3], top_p: 0.5, length: 40}", "train_runtime": "30",
-    "sweep": "{eta: [0.02]}",
+    "sweep": "{eta: [0.02]}", "validation_fraction": "0.1", "prime": "The old", "prime_from": "saved",
     "gradcheck": "{hidden_sizes: [4, 6], sig: 0.02, seed: 2, h: 0.001, eps: 1.0e-14, methods: [complex_step]}",
 }
 
@@ -208,7 +209,8 @@ def test_every_config_key_is_settable_with_dash_dash_config(tmp_path, small_text
                  "--synthesis-seed=3", "--checkpoint-every=500", "--gradcheck-hidden-sizes=4,6", "--gradcheck-h=0.001",
                  "--gradcheck-eps=1e-14", "--gradcheck-methods=complex_step", "--gradcheck-sig=0.02",
                  "--gradcheck-seed=2", "--show-seed=2", "--passage-length=50", "--panel-temperatures=0.7,1.3",
-                 "--panel-top-p=0.5", "--panel-length=40", "--eta=0.02"):
+                 "--panel-top-p=0.5", "--panel-length=40", "--eta=0.02", "--validation-fraction=0.1",
+                 "'--prime=The old'", "--prime-from=saved"):
         assert flag in out, flag
     assert planned(out)["train_sweep"] == 2 and planned(out)["train"] == 2 and "runtime=30" in out
 

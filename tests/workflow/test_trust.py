@@ -77,7 +77,9 @@ def test_a_target_path_cannot_inject_a_shell_command(workflow_dir):
     """Case 9: every wildcard is constrained, so `seed$(touch PWNED)` names no job and runs nothing."""
     d = workflow_dir
     for target in ("results/runs/seed$(touch PWNED)/summary.json", "results/runs/seed1;touch PWNED/summary.json",
-                   "results/sweep/eta~$(touch PWNED)/seed1/summary.json"):
+                   "results/sweep/eta~$(touch PWNED)/seed1/summary.json", "results/sweep/foo~1/seed1/summary.json",
+                   "results/sweep/hidden_size~1.5/seed1/summary.json", "results/runs/seed01/summary.json",
+                   "results/runs/seed12345678901234567890123/summary.json"):
         run = Snakemake(d, target, "--configfile", "tiny.yaml")
         assert "No rule to produce" in run.wait(check=False, timeout=300) and run.returncode != 0
         assert not (d / "PWNED").exists()
@@ -114,3 +116,15 @@ def test_snakemake_killed_alone_leaves_no_trainer_and_the_rerun_is_not_stale(wor
     summary = json.loads((d / target).read_text())
     assert summary["epochs"] == 1 and summary["hidden_size"] == 48
     assert planned(snakemake(d, target, "-n", *short)) == {}
+
+
+def test_any_legal_file_name_is_the_book_verbatim(workflow_dir, small_text):
+    """Braces (which Snakemake would read as a wildcard), quotes, a leading dash, a name that is a YAML
+    null: each is the book's file name, through the real snakemake."""
+    d = workflow_dir
+    for name in ("my{seed}book.txt", "-notes 'x'.txt", "null"):
+        (d / name).write_text(small_text[:3000])
+        out = snakemake(d, "results/corpus.json", "--configfile", "tiny.yaml", "--config", f"book={name}",
+                        "--forcerun", "prepare")
+        facts = json.loads((d / "results/corpus.json").read_text())
+        assert facts["source"] == name and facts["characters"] == 3000, out[-1500:]

@@ -11,7 +11,7 @@ from rnn.errors import UserError
 from rnn.pipeline.code import sources
 from rnn.pipeline.resources import check_config as check_config_memory
 from rnn.pipeline.resources import job_steps, training_job_bytes
-from rnn.pipeline.sweep import parse_point, point_config
+from rnn.pipeline.sweep import parse_point, point_config, point_pattern
 from rnn.pipeline.sweep import points as sweep_points
 from rnn.pipeline.sweep import runs as sweep_runs
 from rnn.reporting.report import TEX_INSTALL, tex_missing
@@ -59,13 +59,16 @@ if config["show_seed"] not in config["seeds"]:
         f"key `show_seed`: {config['show_seed']} is not one of `seeds` {config['seeds']}"
     )
 
-# Every wildcard has a constraint: a target path can only name a seed or a sweep point.
-NUMBER = r"-?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?"
+# Every wildcard has a constraint: a target path can only name a seed (an integer of at most 19
+# digits, no leading zero) or a sweep point (sweepable settings, each with a value of its type). Params
+# that carry config values are functions: Snakemake expands {...} in a string param, and a book named
+# my{seed}.txt must reach the command verbatim.
+POINT = point_pattern()
 
 
 wildcard_constraints:
-    seed=r"0|[1-9]\d*",
-    point=rf"[a-z_]+~{NUMBER}(/[a-z_]+~{NUMBER})*",
+    seed=r"0|[1-9]\d{0,18}",
+    point=rf"{POINT}(/{POINT})*",
 
 
 SEEDS = config["seeds"]
@@ -73,6 +76,7 @@ RUN_DIRS = [out.RUN_DIR.format(seed=s) for s in SEEDS]
 SUMMARIES = [f"{d}/{out.RunFiles.summary}" for d in RUN_DIRS]
 MODELS_BEST = [f"{d}/{out.RunFiles.model_best}" for d in RUN_DIRS]
 LOSSES = [f"{d}/{out.RunFiles.losses}" for d in RUN_DIRS]
+EVALUATIONS = [f"{d}/{out.EVALUATION}" for d in RUN_DIRS]
 # The book is seen by its content: rule prepare has its SHA-256 as a parameter, so a replaced text
 # reruns everything that depends on it whatever its modification time, and a `touch` reruns nothing.
 try:
@@ -108,8 +112,10 @@ CHECKSUMMED = [
     out.GRADCHECK,
     out.TABLE1,
     *(f"{d}/{name}" for d in RUN_DIRS for name in out.RunFiles.reproducible()),
+    *EVALUATIONS,
     out.METRICS,
     out.SEEDS_TABLE,
+    out.EVALUATION_TABLE,
     out.SNAPSHOTS_TABLE,
     out.PASSAGE_TEXT,
     out.PASSAGE,

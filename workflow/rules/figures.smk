@@ -3,6 +3,7 @@ rule figures:
     input:
         SUMMARIES,
         losses=LOSSES,
+        evaluations=EVALUATIONS,
         code=sources("figures"),
     output:
         report(FIGURES, caption="../report/figures.rst", category="Smooth loss"),
@@ -14,7 +15,7 @@ rule figures:
     params:
         runs=RUN_DIRS,
         out_dir=lambda wildcards, output: os.path.dirname(output[0]),
-        settings=flags(config, "figures"),
+        settings=lambda wildcards: flags(config, "figures"),
     shell:
         "python -m rnn figures --runs {params.runs:q} {params.settings} --out-dir {params.out_dir:q}"
         " > {log:q} 2>&1"

@@ -21,7 +21,7 @@ rule gradcheck:
         runtime=30,
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
     params:
-        settings=flags(config, "gradcheck"),
+        settings=lambda wildcards: flags(config, "gradcheck"),
     shell:
         "python -m rnn gradcheck --corpus {input.corpus:q} {params.settings} --reference {input.reference:q}"
         " --out {output.json:q} --table {output.table:q} > {log:q} 2>&1"

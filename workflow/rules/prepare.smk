@@ -13,7 +13,7 @@ rule prepare:
         runtime=10,
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
     params:
-        settings=flags(config, "prepare"),
-        book_sha256=BOOK_SHA256,  # the book's content: a replaced text reruns, a touch does not
+        settings=lambda wildcards: flags(config, "prepare"),
+        book_sha256=lambda wildcards: BOOK_SHA256,  # the book's content: a replaced text reruns, a touch does not
     shell:
         "python -m rnn prepare {params.settings} --out {output.corpus:q} --facts {output.facts:q} > {log:q} 2>&1"

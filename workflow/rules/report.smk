@@ -14,7 +14,7 @@ rule provenance:
     conda:
         "../envs/rnn.yaml"
     params:
-        config=json.dumps(config, sort_keys=True),
+        config=lambda wildcards: json.dumps(config, sort_keys=True),
         runs=RUN_DIRS,
     shell:
         "python -m rnn provenance --config {params.config:q} --corpus-facts {input.facts:q}"
@@ -72,6 +72,7 @@ rule report_pdf:
             out.REPRODUCTION_TABLE,
             out.TABLE1,
             out.SEEDS_TABLE,
+            out.EVALUATION_TABLE,
             out.SNAPSHOTS_TABLE,
             out.PASSAGE_TABLE,
             out.PANEL_TABLE,

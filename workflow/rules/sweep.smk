@@ -9,6 +9,7 @@ rule sweep:
     input:
         [f"{r['dir']}/{out.RunFiles.summary}" for r in SWEEP_RUNS],
         [f"{r['dir']}/{out.RunFiles.losses}" for r in SWEEP_RUNS],
+        [f"{r['dir']}/{out.EVALUATION}" for r in SWEEP_RUNS],
         code=sources("sweep"),
     output:
         **{
@@ -22,6 +23,6 @@ rule sweep:
     conda:
         "../envs/rnn.yaml"
     params:
-        runs=json.dumps(SWEEP_RUNS),  # key order kept: it is the directories' order
+        runs=lambda wildcards: json.dumps(SWEEP_RUNS),  # key order kept: the directories' order
     shell:
         "python -m rnn sweep --runs {params.runs:q} --section {output.section:q} > {log:q} 2>&1"

@@ -40,7 +40,7 @@ rule best_passage:
         "../envs/rnn.yaml"
     params:
         runs=RUN_DIRS,
-        settings=flags(config, "passage"),
+        settings=lambda wildcards: flags(config, "passage"),
     shell:
         "python -m rnn passage --runs {params.runs:q} {params.settings} --corpus {input.corpus:q}"
         " --txt {output.txt:q} --json {output.json:q} --tex {output.tex:q} > {log:q} 2>&1"
@@ -63,7 +63,7 @@ rule sampling_panel:
         "../envs/rnn.yaml"
     params:
         runs=RUN_DIRS,
-        settings=flags(config, "panel"),
+        settings=lambda wildcards: flags(config, "panel"),
     shell:
         "python -m rnn panel --runs {params.runs:q} {params.settings} --corpus {input.corpus:q}"
         " --json {output.json:q} --tex {output.tex:q} > {log:q} 2>&1"

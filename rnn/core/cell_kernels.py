@@ -1,0 +1,603 @@
+"""The compiled kernels of the gated cells, LSTM and GRU (docs/algorithm.md section 7): training
+(`update_step`, `run_updates`, with kernel.py's contract), the loss over a whole text and synthesis
+(these two also for the RNN), tested equal to the numpy reference `cells.py`.
+
+The same bits on any CPU, as kernel.py (docs/algorithm.md section 6): every sum runs in the order of
+`products.accumulate` / `products.matvec_acc`, exp, tanh, log and the sigmoid 1 / (1 + exp(-x)) are
+kernel.py's polynomials, no BLAS, no fast-math, no library reductions.
+
+Layout. The parameters and the AdaGrad memory are `Weights(UT, W, V, b, c)` with UT = U^T (K x G m: one
+row per character), W (G m x m), V (K x m), b (G m), c (K); kernel.KernelState makes them from a
+model.Params of any cell. The cell is read from the shapes: G = rows of W / columns of W (4 lstm, 3 gru,
+1 rnn). `state` is the carried state vector of cells.py: h (m), or h then s (lstm, 2m). The argument
+groups are named tuples (below); as they are tuples, kernel.run_updates accepts them too.
+
+Speed (K = 80, m = 100, tau = 25, `reporting/cell_bench.py`, measured beside the RNN kernel in one
+process on a shared 2-core AMD EPYC): an LSTM update takes 3.1-3.4 times the RNN's, a GRU update
+2.3-2.5 times. Of the LSTM's time, about 40 % is the forward pass (the 4m x m product W h, one
+400-column product per step, and five exp-based gate functions per unit per step), 50 % back-propagation
+(the 400-deep product W^T da per step, the block product dW, the output layer as the RNN's) and 10 %
+AdaGrad over four times the RNN's weights. The same code serves both cells; every argument group has
+the same types for both, so numba compiles each function once.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from . import cells, kernel
+from .kernel import JIT, fast_exp, fast_log, fast_tanh
+from ..errors import UserError
+from .model import ADAGRAD_EPS, Params
+from .products import accumulate, matvec_acc
+
+Hyper = namedtuple("Hyper", "eta clip tau")
+Weights = namedtuple("Weights", "UT W V b c")  # parameters, or AdaGrad memory, in the kernel's layout
+State = namedtuple("State", "P M h work")  # parameters, memory, the carried state, scratch
+Best = namedtuple("Best", "P h best")  # the best model; best = [lowest smooth loss, its step, x0]
+Record = namedtuple("Record", "losses smooths")
+Position = namedtuple("Position", "e step smooth")
+Work = namedtuple("Work", [
+    "H",  # (tau+1) x m: hidden states, H[0] = h_prev
+    "S",  # (tau+1) x m: lstm, cell states (S[0] = s_prev); gru, S[t] = r_t * h_{t-1}
+    "T",  # tau x m: lstm, tanh(s_t) of step t at T[t]
+    "A",  # tau x G m: pre-activations, then the gates (i, f, g, o or r, z, n)
+    "dA",  # tau x G m: dL/d(pre-activations)
+    "Pr",  # tau x K: logits, probabilities, then dL/do
+    "dHo",  # tau x m: dO V, dL/dh_t through the output layer
+    "dh", "ds",  # m each: gradients carried back from step t + 1
+    "gUT", "gW", "gV", "gb", "gc",  # gradients, in the layout of Weights (gUT: seen rows only)
+    "seen",  # K: which characters occur in the sequence
+    "WT", "VT",  # W^T (m x G m), V^T (m x K): the forward products read W and V by columns
+])
+
+
+def workspace(cell: str, K: int, m: int, tau: int) -> Work:
+    """Scratch arrays for sequences of up to tau characters, allocated once per run."""
+    G = cells.BLOCKS[cells.check_cell(cell)]
+    z = np.zeros
+    return Work(H=z((tau + 1, m)), S=z((tau + 1, m)), T=z((tau, m)), A=z((tau, G * m)), dA=z((tau, G * m)),
+                Pr=z((tau, K)), dHo=z((tau, m)), dh=z(m), ds=z(m),
+                gUT=z((K, G * m)), gW=z((G * m, m)), gV=z((K, m)), gb=z(G * m), gc=z(K),
+                seen=z(K, dtype=np.uint8), WT=z((m, G * m)), VT=z((m, K)))
+
+
+def weights(p: Params) -> Weights:
+    """A copy of p in the kernel's layout (the kernel writes its arrays in place)."""
+    return Weights(*kernel.KernelState.from_params(p).param_tuple())
+
+
+params_of = kernel.params_from_tuple  # Weights -> model.Params (a copy)
+
+
+# --- the products, each compiled once --------------------------------------------------------------
+@njit(inline="always", **JIT)
+def _product(C, c0, ldc, A, a0, a_rs, a_ps, B, b0, ldb, rows, cols, n):
+    """products.accumulate with every offset, stride and size an int64. Numba compiles a callee once
+    per pattern of literal arguments (a constant 0 or 1 is a type of its own), about 10 s each for
+    accumulate; so the calls here share one specialization."""
+    i = np.int64
+    accumulate(C, i(c0), i(ldc), A, i(a0), i(a_rs), i(a_ps), B, i(b0), i(ldb), i(rows), i(cols), i(n))
+
+
+@njit(inline="always", **JIT)
+def _matvec(y, x, B, backwards):
+    """products.matvec_acc with `backwards` a bool, never a literal (see _product)."""
+    matvec_acc(y, x, B, np.bool_(backwards))
+
+
+@njit(inline="always", **JIT)
+def _copy(dst, src):
+    """dst = src, element by element (1-d). Loops, not slice assignments: numba compiles a
+    shape-mismatch error path of about a second for every slice assignment."""
+    for i in range(dst.shape[0]):
+        dst[i] = src[i]
+
+
+@njit(inline="always", **JIT)
+def _zero(a):
+    for i in range(a.shape[0]):
+        a[i] = 0.0
+
+
+@njit(inline="always", **JIT)
+def _transpose(dst, src):
+    """dst = src^T (a copy: no arithmetic)."""
+    rows, cols = src.shape
+    for i in range(rows):
+        for j in range(cols):
+            dst[j, i] = src[i, j]
+
+
+# --- one step of each cell: H[t] (and S[t]) -> H[t+1] (and S[t+1]) --------------------------------
+@njit(inline="always", **JIT)
+def fast_sigmoid(x):
+    """1 / (1 + exp(-x)) with kernel.py's exp; 0 < result <= 1 for every x (exp(-x) is clamped)."""
+    return 1.0 / (1.0 + fast_exp(-x))
+
+
+@njit(**JIT)
+def _rnn_step(x, t, P, work):
+    """h_t = tanh((U x_t + b) + W h_{t-1}) (docs/algorithm.md section 2.3)."""
+    m = P.W.shape[1]
+    a = work.H[t + 1]
+    u = P.UT[x]
+    for j in range(m):
+        a[j] = u[j] + P.b[j]
+    _matvec(a, work.H[t], work.WT, t % 2 == 1)
+    for j in range(m):
+        a[j] = fast_tanh(a[j])
+
+
+@njit(**JIT)
+def _lstm_step(x, t, P, work):
+    """docs/algorithm.md section 7.3: a = (U x_t + b) + W h_{t-1}; i, f, o = sigmoid, g = tanh of
+    their blocks (kept in A[t]); s_t = f s_{t-1} + i g; h_t = o tanh(s_t)."""
+    m = P.W.shape[1]
+    a = work.A[t]
+    u = P.UT[x]
+    for k in range(4 * m):
+        a[k] = u[k] + P.b[k]
+    _matvec(a, work.H[t], work.WT, t % 2 == 1)  # one product for the four blocks
+    s_prev, s, tanh_s, h = work.S[t], work.S[t + 1], work.T[t], work.H[t + 1]
+    for j in range(m):
+        i = fast_sigmoid(a[j])
+        f = fast_sigmoid(a[m + j])
+        g = fast_tanh(a[2 * m + j])
+        o = fast_sigmoid(a[3 * m + j])
+        a[j], a[m + j], a[2 * m + j], a[3 * m + j] = i, f, g, o
+        s[j] = f * s_prev[j] + i * g
+        tanh_s[j] = fast_tanh(s[j])
+        h[j] = o * tanh_s[j]
+
+
+@njit(**JIT)
+def _gru_step(x, t, P, work):
+    """docs/algorithm.md section 7.4: r, z = sigmoid((U x_t + b) + W h_{t-1}) on their blocks;
+    n = tanh((U x_t + b) + W_n (r h_{t-1})); h_t = z h_{t-1} + (1 - z) n."""
+    m = P.W.shape[1]
+    a = work.A[t]
+    u = P.UT[x]
+    for k in range(3 * m):
+        a[k] = u[k] + P.b[k]
+    h_prev, rh, h = work.H[t], work.S[t], work.H[t + 1]
+    _matvec(a[:2 * m], h_prev, work.WT, t % 2 == 1)  # blocks r and z: columns 0 .. 2m-1 of W^T
+    for j in range(m):
+        r = fast_sigmoid(a[j])
+        a[j] = r
+        a[m + j] = fast_sigmoid(a[m + j])
+        rh[j] = r * h_prev[j]
+    # block n: W_n (r h_{t-1}), columns 2m .. 3m-1 of W^T
+    _product(a, 2 * m, 0, rh, 0, 0, 1, work.WT.reshape(-1), 2 * m, 3 * m, 1, m, m)
+    for j in range(m):
+        n = fast_tanh(a[2 * m + j])
+        a[2 * m + j] = n
+        z = a[m + j]
+        h[j] = z * h_prev[j] + (1.0 - z) * n
+
+
+@njit(inline="always", **JIT)
+def _step(x, t, P, work):
+    G = P.W.shape[0] // P.W.shape[1]
+    if G == 4:
+        _lstm_step(x, t, P, work)
+    elif G == 3:
+        _gru_step(x, t, P, work)
+    else:
+        _rnn_step(x, t, P, work)
+
+
+@njit(inline="always", **JIT)
+def _load_state(state, work):
+    """H[0] = h, and S[0] = s for the LSTM (its state is h then s)."""
+    m = work.H.shape[1]
+    _copy(work.H[0], state[:m])
+    if state.shape[0] == 2 * m:
+        _copy(work.S[0], state[m:])
+
+
+@njit(inline="always", **JIT)
+def _store_state(state, work, t):
+    """The carried state after step t: H[t] (and S[t] for the LSTM)."""
+    m = work.H.shape[1]
+    _copy(state[:m], work.H[t])
+    if state.shape[0] == 2 * m:
+        _copy(state[m:], work.S[t])
+
+
+@njit(**JIT)
+def _output_loss(book, e, tau, P, work, loss):
+    """loss + sum_t -log p_t[book[e + t + 1]], t = 0, 1, ... in order, with o_t = c + V h_t
+    (h_t = H[t+1]) and p_t = softmax(o_t) left in Pr (docs/algorithm.md sections 2.3-2.4)."""
+    K, m = P.V.shape
+    Pr = work.Pr
+    for t in range(tau):
+        _copy(Pr[t], P.c)
+    _product(Pr.reshape(-1), 0, K, work.H.reshape(-1), m, m, 1, work.VT.reshape(-1), 0, K, tau, K, m)
+    for t in range(tau):
+        o = Pr[t]
+        mx = o[0]
+        for k in range(1, K):
+            mx = max(mx, o[k])
+        oy = o[book[e + t + 1]]
+        for k in range(K):  # kept apart from the sum below so that it vectorises
+            o[k] = fast_exp(o[k] - mx)
+        s = 0.0
+        for k in range(K):
+            s += o[k]
+        inv = 1.0 / s
+        for k in range(K):
+            o[k] *= inv
+        loss += fast_log(s) - (oy - mx)
+    return loss
+
+
+@njit(**JIT)
+def _forward(book, e, tau, state, P, work):
+    """The loss of the sequence at position e from the carried state; leaves the forward pass in work."""
+    _load_state(state, work)
+    for t in range(tau):
+        _step(book[e + t], t, P, work)
+    return _output_loss(book, e, tau, P, work, 0.0)
+
+
+# --- back-propagation through time -----------------------------------------------------------------
+@njit(**JIT)
+def _output_backward(book, e, tau, P, work):
+    """Pr becomes dL/do; gV = dO^T H[1:], dHo = dO V, gc = sum_t dO_t."""
+    K, m = P.V.shape
+    Pr, gV, gc = work.Pr, work.gV, work.gc
+    for t in range(tau):
+        Pr[t, book[e + t + 1]] -= 1.0
+    Prf, Hf = Pr.reshape(-1), work.H.reshape(-1)
+    _zero(gV.reshape(-1))
+    _product(gV.reshape(-1), 0, m, Prf, 0, 1, K, Hf, m, m, K, m, tau)
+    _zero(work.dHo.reshape(-1))
+    _product(work.dHo.reshape(-1), 0, m, Prf, 0, K, 1, P.V.reshape(-1), 0, m, tau, m, K)
+    for k in range(K):
+        gc[k] = 0.0
+    for t in range(tau):
+        for k in range(K):
+            gc[k] += Pr[t, k]
+
+
+@njit(**JIT)
+def _lstm_backward(tau, P, work):
+    """dA and gW of docs/algorithm.md section 7.3, from the last step back."""
+    m = P.W.shape[1]
+    A, dA, S, T, dHo, dh, ds = work.A, work.dA, work.S, work.T, work.dHo, work.dh, work.ds
+    _zero(ds)  # dL/ds_{t+1} f_{t+1}, carried back
+    for t in range(tau - 1, -1, -1):
+        _copy(dh, dHo[t])
+        if t < tau - 1:
+            _matvec(dh, dA[t + 1], P.W, t % 2 == 1)  # + W^T da_{t+1}
+        a, da, s_prev, tanh_s = A[t], dA[t], S[t], T[t]
+        for j in range(m):
+            i, f, g, o = a[j], a[m + j], a[2 * m + j], a[3 * m + j]
+            dsj = dh[j] * o * (1.0 - tanh_s[j] * tanh_s[j]) + ds[j]
+            da[j] = dsj * g * i * (1.0 - i)
+            da[m + j] = dsj * s_prev[j] * f * (1.0 - f)
+            da[2 * m + j] = dsj * i * (1.0 - g * g)
+            da[3 * m + j] = dh[j] * tanh_s[j] * o * (1.0 - o)
+            ds[j] = dsj * f
+    _zero(work.gW.reshape(-1))  # gW = dA^T H[:tau]
+    _product(work.gW.reshape(-1), 0, m, dA.reshape(-1), 0, 1, 4 * m, work.H.reshape(-1), 0, m, 4 * m, m, tau)
+
+
+@njit(**JIT)
+def _gru_backward(tau, P, work):
+    """dA and gW of docs/algorithm.md section 7.4, from the last step back."""
+    m = P.W.shape[1]
+    A, dA, H, RH, dHo = work.A, work.dA, work.H, work.S, work.dHo
+    carry, d_rh = work.dh, work.ds  # dL/dh_t through step t + 1; W_n^T da_n
+    _zero(carry)
+    for t in range(tau - 1, -1, -1):
+        a, da, h_prev = A[t], dA[t], H[t]
+        for j in range(m):
+            z, n = a[m + j], a[2 * m + j]
+            dh = dHo[t, j] + carry[j]
+            da[2 * m + j] = dh * (1.0 - z) * (1.0 - n * n)
+            da[m + j] = dh * (h_prev[j] - n) * z * (1.0 - z)
+            carry[j] = dh * z
+        _zero(d_rh)
+        _matvec(d_rh, da[2 * m:], P.W[2 * m:], t % 2 == 1)  # W_n^T da_n
+        for j in range(m):
+            r = a[j]
+            da[j] = d_rh[j] * h_prev[j] * r * (1.0 - r)
+            carry[j] += d_rh[j] * r
+        if t > 0:
+            _matvec(carry, da[:2 * m], P.W[:2 * m], t % 2 == 1)  # + W_rz^T da_rz
+    gWf, dAf = work.gW.reshape(-1), dA.reshape(-1)
+    _zero(gWf)  # rows r, z: dA^T h_{t-1}; rows n: dA_n^T (r_t h_{t-1})
+    _product(gWf, 0, m, dAf, 0, 1, 3 * m, H.reshape(-1), 0, m, 2 * m, m, tau)
+    _product(gWf, 2 * m * m, m, dAf, 2 * m, 1, 3 * m, RH.reshape(-1), 0, m, m, m, tau)
+
+
+@njit(**JIT)
+def _input_gradients(book, e, tau, work):
+    """gb = sum_t da_t; the rows of gUT of the sequence's characters (marked in `seen`)."""
+    dA, gb, gUT, seen = work.dA, work.gb, work.gUT, work.seen
+    n = dA.shape[1]
+    for k in range(n):
+        gb[k] = 0.0
+    for t in range(tau):
+        for k in range(n):
+            gb[k] += dA[t, k]
+        xt = book[e + t]
+        row = gUT[xt]
+        if seen[xt]:
+            for k in range(n):
+                row[k] += dA[t, k]
+        else:
+            seen[xt] = 1
+            for k in range(n):
+                row[k] = dA[t, k]
+
+
+@njit(**JIT)
+def _loss_and_gradients(book, e, tau, state, P, work):
+    """Forward and back-propagation (un-clipped) of the sequence at position e, into work."""
+    loss = _forward(book, e, tau, state, P, work)
+    _output_backward(book, e, tau, P, work)
+    if P.W.shape[0] == 4 * P.W.shape[1]:
+        _lstm_backward(tau, P, work)
+    else:
+        _gru_backward(tau, P, work)
+    _input_gradients(book, e, tau, work)
+    return loss
+
+
+# --- the update --------------------------------------------------------------------------------------
+@njit(inline="always", **JIT)
+def _adagrad(theta, mem, grad, eta, clip):
+    """Clip to [-clip, clip], M += g^2, theta -= eta g / sqrt(M + eps) (docs/algorithm.md sections 3.3-3.4)."""
+    for i in range(theta.shape[0]):
+        g = min(max(grad[i], -clip), clip)
+        mi = mem[i] + g * g
+        mem[i] = mi
+        theta[i] -= eta * g / np.sqrt(mi + ADAGRAD_EPS)
+
+
+@njit(**JIT)
+def _adagrad_and_transpose(theta, mem, grad, thetaT, eta, clip):
+    """_adagrad row by row, each new row also written into the transposed copy while in cache."""
+    rows, cols = theta.shape
+    for i in range(rows):
+        _adagrad(theta[i], mem[i], grad[i], eta, clip)
+        row = theta[i]
+        for j in range(cols):
+            thetaT[j, i] = row[j]
+
+
+@njit(**JIT)
+def _refresh_transposes(P, work):
+    """WT and VT from W and V (a copy, no arithmetic)."""
+    _transpose(work.WT, P.W)
+    _transpose(work.VT, P.V)
+
+
+@njit(**JIT)
+def _apply_update(P, M, work, eta, clip):
+    """Clip + AdaGrad of every parameter; the rows of UT only of the sequence's characters (the others'
+    gradient is exactly 0, and so is their update)."""
+    K = P.V.shape[0]
+    for k in range(K):
+        if work.seen[k]:
+            work.seen[k] = 0
+            _adagrad(P.UT[k], M.UT[k], work.gUT[k], eta, clip)
+    _adagrad_and_transpose(P.W, M.W, work.gW, work.WT, eta, clip)
+    _adagrad_and_transpose(P.V, M.V, work.gV, work.VT, eta, clip)
+    _adagrad(P.b, M.b, work.gb, eta, clip)
+    _adagrad(P.c, M.c, work.gc, eta, clip)
+
+
+@njit(**JIT)
+def update_step(book, e, tau, state, P, M, work, eta, clip):
+    """One update (docs/algorithm.md sections 3 and 7) on the sequence at position e, in place; state
+    becomes the carried state after the sequence. Returns the loss, with the parameters before the update."""
+    _refresh_transposes(P, work)
+    loss = _loss_and_gradients(book, e, tau, state, P, work)
+    _apply_update(P, M, work, eta, clip)
+    _store_state(state, work, tau)
+    return loss
+
+
+@njit(**JIT)
+def _keep_best(P, state, best_P, best_state):
+    _copy(best_P.UT.reshape(-1), P.UT.reshape(-1))
+    _copy(best_P.W.reshape(-1), P.W.reshape(-1))
+    _copy(best_P.V.reshape(-1), P.V.reshape(-1))
+    _copy(best_P.b, P.b)
+    _copy(best_P.c, P.c)
+    _copy(best_state, state)
+
+
+@njit(**JIT)
+def run_updates(book, hyper, state, best_state, record, position, n_steps):
+    """Up to n_steps updates (docs/algorithm.md sections 3 and 7), recording every loss: kernel.run_updates
+    for the gated cells, with the same arguments and the same semantics.
+
+    hyper = Hyper(eta, clip, tau); state = State(P, M, h, work): parameters, AdaGrad memory, the carried
+    state and scratch; best_state = Best(P, h, best); record = Record(losses, smooths), one entry per
+    update to make; position = Position(e, step, smooth): the text position, the updates done before
+    and the smooth loss after them (ignored when step == 0: it starts at the first loss).
+    best = [lowest smooth loss, its step, x0]: the best model is the state after that update (the
+    parameters, and the carried state and x0 the next update starts from), copied to best_state only
+    once a run of new minima ends (before the next update changes the parameters). Stops before
+    updating on a non-finite loss. At an epoch's end e = 0 and the carried state is reset to 0.
+    Returns (updates done, e, smooth)."""
+    eta, clip, tau = hyper
+    P, M, h, work = state
+    best_P, best_h, best = best_state
+    losses, smooths = record
+    e, step, smooth = position
+    N = book.shape[0]
+    _refresh_transposes(P, work)
+    pending = False
+    done = n_steps
+    for s in range(n_steps):
+        loss = _loss_and_gradients(book, e, tau, h, P, work)
+        new_smooth = loss if step == 0 else 0.999 * smooth + 0.001 * loss
+        if pending and not new_smooth < best[0]:
+            _keep_best(P, h, best_P, best_h)
+            pending = False
+        if not np.isfinite(loss):
+            losses[s] = loss
+            smooths[s] = new_smooth
+            done = s
+            break
+        step += 1
+        smooth = new_smooth
+        losses[s] = loss
+        smooths[s] = smooth
+        if smooth < best[0]:
+            best[0] = smooth
+            best[1] = step
+            pending = True
+        _apply_update(P, M, work, eta, clip)
+        _store_state(h, work, tau)
+        e += tau
+        if e > N - tau - 1:
+            e = 0
+            _zero(h)
+        if pending:
+            best[2] = book[e]
+    if pending:
+        _keep_best(P, h, best_P, best_h)
+    return done, e, smooth
+
+
+# --- the loss over a whole text (every cell) ---------------------------------------------------------
+@njit(**JIT)
+def _loss_over_text(book, state, P, work):
+    """Feed book[0 .. n-2], score book[1 .. n-1], carrying the state; blocks of the workspace's length,
+    the losses summed one target at a time, in order (the block length changes no bit)."""
+    block = work.Pr.shape[0]
+    n = book.shape[0]
+    _refresh_transposes(P, work)
+    total = 0.0
+    e = 0
+    while e < n - 1:
+        tau = min(block, n - 1 - e)
+        _load_state(state, work)
+        for t in range(tau):
+            _step(book[e + t], t, P, work)
+        total = _output_loss(book, e, tau, P, work, total)
+        _store_state(state, work, tau)
+        e += tau
+    return total
+
+
+def loss_over_text(book, p: Params, state0, block: int = 64) -> float:
+    """Total nats of -log p(book[t+1] | book[..t]) over the text from the carried state state0 (not
+    changed), for any cell (rnn, lstm, gru): an exact held-out evaluation."""
+    book = np.ascontiguousarray(book, dtype=np.int32)
+    cell = cells.cell_of(p)
+    K, m = p.V.shape
+    state = np.array(state0, dtype=np.float64)
+    if state.shape != (cells.state_size(cell, m),):
+        raise ValueError(f"state of shape {state.shape}; the {cell} needs ({cells.state_size(cell, m)},)")
+    return _loss_over_text(book, state, weights(p), workspace(cell, K, m, block))
+
+
+# --- synthesis (every cell) ----------------------------------------------------------------------------
+@njit(inline="always", **JIT)
+def step_logits(x, state, P, work, o):
+    """One step of synthesis: the state advances on input x, o = c + V h (fixed order).
+    Needs work.WT and work.VT (`_refresh_transposes`)."""
+    _load_state(state, work)
+    _step(x, 0, P, work)
+    _store_state(state, work, 1)
+    _copy(o, P.c)
+    _matvec(o, work.H[1], work.VT, False)
+
+
+@njit(inline="always", **JIT)
+def _descending(o, order):
+    """order = the indices of o from its largest entry to its smallest, ties in index order (the
+    order of a stable sort of -o), by insertion."""
+    for k in range(o.shape[0]):
+        j = k
+        while j > 0 and o[order[j - 1]] < o[k]:
+            order[j] = order[j - 1]
+            j -= 1
+        order[j] = k
+
+
+@njit(inline="always", **JIT)
+def _draw(o, u, temperature, top_p, cdf, order):
+    """The character drawn from logits o (overwritten) with one uniform u: softmax(o / temperature),
+    top-p, inverse CDF (docs/algorithm.md sections 4.2-4.4; sample._sample's rule, the same bits)."""
+    K = o.shape[0]
+    mo = o[0]
+    for k in range(1, K):
+        mo = max(mo, o[k])
+    mx = mo / temperature
+    if abs(mx) < np.inf:
+        for k in range(K):
+            o[k] = o[k] / temperature
+    else:  # o / temperature overflows (temperature near 0): the same limit, o - max o scaled first
+        mx = 0.0
+        for k in range(K):
+            o[k] = (o[k] - mo) / temperature
+    s = 0.0
+    for k in range(K):
+        o[k] = fast_exp(o[k] - mx)
+        s += o[k]
+    for k in range(K):
+        o[k] = o[k] / s
+    if top_p < 1.0:  # keep the smallest set of most likely characters reaching top_p
+        _descending(o, order)
+        total = 0.0
+        keep = K
+        for r in range(K):
+            total += o[order[r]]
+            if total >= top_p:
+                keep = r + 1
+                break
+        for r in range(keep, K):
+            o[order[r]] = 0.0
+    total = 0.0  # inverse CDF: the first k with cdf[k] > u * cdf[K - 1]
+    for k in range(K):
+        total += o[k]
+        cdf[k] = total
+    v = u * cdf[K - 1]
+    for k in range(K):
+        if cdf[k] > v:
+            return k
+    return K - 1
+
+
+@njit(**JIT)
+def _sample(P, work, state, x, uniforms, temperature, top_p, out):
+    K = P.V.shape[0]
+    o = np.empty(K)
+    cdf = np.empty(K)
+    order = np.empty(K, dtype=np.int64)
+    _refresh_transposes(P, work)
+    for t in range(out.shape[0]):
+        step_logits(x, state, P, work, o)
+        x = _draw(o, uniforms[t], temperature, top_p, cdf, order)
+        out[t] = x
+
+
+def synthesize(p: Params, state0, x0: int, n: int, rng: np.random.Generator,
+               temperature: float = 1.0, top_p: float = 1.0) -> np.ndarray:
+    """n character ids from a model of any cell, from the carried state state0 and input x0; one
+    uniform draw per character (rng.random(n)). For the RNN, the same ids as sample.synthesize, and
+    the same checks: nothing reaches the compiled sampler unchecked."""
+    cell = cells.cell_of(p)
+    K, m = p.V.shape
+    state = np.array(state0, dtype=np.float64)
+    if not (0 < temperature < np.inf and 0 < top_p <= 1 and n >= 0):
+        raise UserError(f"temperature must be > 0 and finite, top_p in (0, 1], the length >= 0 "
+                        f"(got {temperature}, {top_p}, {n})")
+    if not 0 <= x0 < K or state.shape != (cells.state_size(cell, m),) or not np.isfinite(state).all():
+        raise UserError(f"the start character {x0} or the state is outside the model ({cell}, K = {K}, m = {m})")
+    out = np.empty(n, dtype=np.int32)
+    _sample(weights(p), workspace(cell, K, m, 1), state, int(x0), rng.random(n), float(temperature),
+            float(top_p), out)
+    return out

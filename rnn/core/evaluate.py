@@ -1,0 +1,104 @@
+"""The exact loss of a model over a whole text (docs/algorithm.md section 8): every character after the
+first predicted from all before it, the hidden state carried through, in nats and bits per character.
+
+The same fixed-order arithmetic as the kernel and sampling (`sample.step`), so a text's loss has the
+same bits on any CPU; over one training sequence from the same state it is the kernel's loss.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from ..errors import UserError
+from .kernel import JIT, fast_exp, fast_log
+from .model import Params
+from .sample import step
+
+LN2 = math.log(2.0)
+
+
+@njit(inline="always", **JIT)
+def nll(o, y):
+    """-log softmax(o)[y] (o is overwritten), in the kernel's order: log sum exp(o - max) - (o[y] - max)."""
+    K = o.shape[0]
+    mx = o[0]
+    for k in range(1, K):
+        mx = max(mx, o[k])
+    oy = o[y]
+    for k in range(K):
+        o[k] = fast_exp(o[k] - mx)
+    s = 0.0
+    for k in range(K):
+        s += o[k]
+    return fast_log(s) - (oy - mx)
+
+
+@njit(**JIT)
+def total_loss(model, h, book):
+    """The sum over t of -log p(book[t + 1] | book[0..t]), from state h (overwritten), in order of t.
+    model = (UT, WT, VT, b, c): U, W and V transposed."""
+    m, K = model[1].shape[0], model[2].shape[1]
+    a, o = np.empty(m), np.empty(K)
+    total = 0.0
+    for t in range(book.shape[0] - 1):
+        step(model, h, book[t], a, o)
+        total += nll(o, book[t + 1])
+    return total
+
+
+def kernel_model(p: Params):
+    """(UT, WT, VT, b, c) of a model, contiguous float64: what `total_loss` and sampling read."""
+    c64 = lambda a: np.array(a, dtype=np.float64, order="C")  # noqa: E731
+    return c64(p.U.T), c64(p.W.T), c64(p.V.T), c64(p.b), c64(p.c)
+
+
+def bits_per_character(total_nats: float, characters: int) -> float:
+    """Mean bits per predicted character: nats / ln 2."""
+    return total_nats / characters / LN2
+
+
+def evaluate(p: Params, ids, h0=None) -> dict:
+    """{characters predicted, nats and bits per character} of the model over the text `ids`, from h0
+    (default 0) and its first character."""
+    book = np.ascontiguousarray(ids, dtype=np.int32)
+    if book.shape[0] < 2:
+        raise ValueError("a text of at least 2 characters is needed to predict one")
+    if book.min() < 0 or book.max() >= p.K:
+        raise ValueError("the text holds characters outside the model's vocabulary")
+    h = np.zeros(p.m) if h0 is None else np.array(h0, dtype=np.float64)
+    total = total_loss(kernel_model(p), h, book)
+    if not math.isfinite(total):
+        raise UserError("the model's loss over the text is not finite: its weights overflow; retrain it")
+    n = book.shape[0] - 1
+    return {"characters": n, "nats": total / n, "bpc": bits_per_character(total, n)}
+
+
+def evaluate_run(epochs_file, corpus, seq_length: int, validation_fraction: float) -> dict:
+    """evaluation.json of a run: at the end of every epoch, the exact loss of its model over the
+    training part and, when there is one, over the held-out part (docs/algorithm.md section 8.3)."""
+    from .corpus import training_part
+    from .model import load_epoch_models
+
+    models, vocab, meta = load_epoch_models(epochs_file)
+    if vocab != corpus.vocab:
+        raise UserError(f"{epochs_file}: trained on another text (its vocabulary differs); retrain it")
+    cut = training_part(corpus.N, seq_length, validation_fraction)
+    if meta.get("training_characters") != cut:
+        raise UserError(f"{epochs_file}: trained on {meta.get('training_characters')} characters, not the {cut:,} "
+                        f"of `validation_fraction` {validation_fraction}; retrain it")
+    parts = {"train": corpus.ids[:cut], **({"heldout": corpus.ids[cut:]} if cut < corpus.N else {})}
+    result = {"validation_fraction": validation_fraction, "training_characters": cut,
+              "heldout_characters": corpus.N - cut}
+    for name, ids in parts.items():
+        try:
+            scores = [evaluate(p, ids) for p in models]
+        except UserError as exc:
+            raise UserError(f"{epochs_file}: {exc}") from None
+        result[f"{name}_bpc"] = [s["bpc"] for s in scores]
+        result[f"{name}_nats"] = [s["nats"] for s in scores]
+    if "heldout" not in parts:
+        result["heldout_bpc"] = result["heldout_nats"] = None
+    return result
