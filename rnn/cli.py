@@ -126,6 +126,12 @@ def cmd_bench(a):
         _json(a.out, result)
 
 
+def cmd_compile(a):
+    from .core import jitcache
+
+    print(jitcache.describe(jitcache.warm()))
+
+
 def cmd_metrics(a):
     from .reporting import results
 
@@ -329,6 +335,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=4000)
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="also write the JSON here")
+
+    command("compile", cmd_compile, "compile every compiled function the pipeline runs into the per-machine "
+            "cache (or load it from there) and print the seconds")
 
     p = command("metrics", cmd_metrics, "metrics.csv, the seeds table and the bits-per-character table from run "
                 "directories (their summary.json and evaluation.json)")

@@ -4,18 +4,25 @@ tested equal to `model.update` (1e-12 per step, and over whole short trajectorie
 Every number it makes is fixed by this code alone, the same bits on any CPU (docs/algorithm.md
 section 6): the products are `products.py`'s fixed-order loops, never BLAS; exp, tanh and log are
 the branch-free polynomials below, never libm's; no fast-math. Where the time goes (K = 80, m = 100,
-seq_length 25: about 125 us per step on one 2.6 GHz Zen 4 core, against 115 us for the BLAS kernel
-it replaced): the 49 sequential matrix-vector products W h and W^T da about 40 us (W, 80 KB,
-streams from L2 each time, as it did for BLAS gemv); the four block products O = H V^T, dO V, dV,
-dW about 33 us in 8 x 8 register tiles; AdaGrad about 19 us (a square root and a division per
-parameter); tanh, exp, softmax and the rest the remainder. Also:
+seq_length 25, on one core of a 2-vCPU AMD EPYC Zen 3 (AVX2) shared with other jobs, from
+tools/kernel_parts.py: 10th percentiles of alternating rounds, medians under load about 1.5x more):
+about 167 us per step, 1.03-1.1x as fast as the BLAS kernel it replaced (tools/compare_kernel.py);
+the 49 sequential matrix-vector products W h and W^T da about 45 us (W, 80 KB, streams from L2 each
+time, as it did for BLAS gemv); the four block products O = H V^T, dO V, dV, dW about 56 us in
+5 x 8 register tiles (about 64 % of the core's peak without FMA); clip + AdaGrad about 27 us (a
+square root and a division per parameter); tanh and exp about 21 us (vectorised, but each a long
+chain of dependent operations); softmax sums, copies and the rest about 18 us. The floor, the
+1.34 million multiply-adds at the measured peak (`python -m rnn bench`), is about 56 us. Also:
 - U is kept transposed (UT: one contiguous row per character), so x_t selects a row; W and V have
   transposed copies (WT, VT) for the forward products, written by AdaGrad as it updates each row;
 - the matrix-vector products alternate their strip order from one step to the next (the same sums),
-  so the part of W read last is still in L1 when the next product starts;
-- clipping and AdaGrad are one fused pass (error_model='numpy' lets it vectorise) and skip the
-  rows of UT for characters absent from the sequence: their gradient is exactly zero, and so is
-  their AdaGrad update;
+  so the part of W read last may still be in L1 when the next product starts;
+- clipping and AdaGrad are one pass in LLVM IR on vectors (numba left the square root and the
+  division scalar), and skip the rows of UT for characters absent from the sequence: their gradient
+  is exactly zero, and so is their AdaGrad update;
+- the products and AdaGrad are emitted into the numba functions that use them (intrinsics, not
+  numba functions compiled and inlined for each signature): a cold compile of the kernel took about
+  11 s of CPU here, against 68 s before (rnn/core/jitcache.py caches it once per machine);
 - a whole chunk of updates (up to the next snapshot, checkpoint or progress line) runs per call.
 """
 
@@ -26,10 +33,13 @@ from dataclasses import dataclass, fields
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
+from numba.core import cgutils
+from numba.cpython import mathimpl
 from numba.extending import intrinsic
 
 from .model import ADAGRAD_EPS, Params
-from .products import JIT, accumulate, matvec_acc
+from .products import _F64, _I32, _I64, _PTR, JIT, _accumulate, _function, _matvec, _product, _shapes, _splat, _vector_at
+
 
 # --- branch-free exp and tanh -------------------------------------------------------------------
 @intrinsic
@@ -41,6 +51,18 @@ def _bits_as_float(typingctx, bits):
             return builder.bitcast(args[0], ir.DoubleType())
 
         return types.float64(bits), codegen
+    return None
+
+
+@intrinsic
+def _float_as_bits(typingctx, x):
+    """Reinterpret a float64's bits as an int64 (exponent and mantissa without a libm call)."""
+    if isinstance(x, types.Float) and x.bitwidth == 64:
+
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.IntType(64))
+
+        return types.int64(x), codegen
     return None
 
 
@@ -71,33 +93,27 @@ def fast_exp(x):
     p = p * r + 0.5
     p = p * r + 1.0
     p = p * r + 1.0
-    return p * _bits_as_float(np.int64(n + 1023.0) << 52)
+    # 2**n: n + 1023 is an integer in [2, 2046], the low bits of n + 1023 + 2**52 (exact); shifted
+    # into the exponent field. The same bits as int64(n + 1023) << 52, and it vectorises without
+    # AVX-512's double-to-int64 conversion
+    return p * _bits_as_float(_float_as_bits(n + (1023.0 + 4503599627370496.0)) << 52)
 
 
 @njit(inline="always", **JIT)
 def fast_tanh(x):
-    """tanh(x): Cephes' rational approximation below |x| = 0.625, 1 - 2 e^-2|x| / (1 + e^-2|x|) above."""
+    """tanh(x): Cephes' rational approximation below |x| = 0.625, 1 - 2 e^-2|x| / (1 + e^-2|x|) above.
+
+    Both are computed (no branch, so the loop vectorises) but share one division."""
     ax = abs(x)
     z = x * x
-    small = x + x * z * ((-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z
-                         - 1.61468768441708447952e3) / (
-        ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z
-        + 4.84406305325125486048e3)
+    small = ax < 0.625
+    numerator = x * z * ((-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z
+                         - 1.61468768441708447952e3)
+    denominator = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z + 4.84406305325125486048e3
     e = fast_exp(-2.0 * ax)
-    large = 1.0 - 2.0 * e / (1.0 + e)
-    return small if ax < 0.625 else (large if x >= 0.0 else -large)
-
-
-@intrinsic
-def _float_as_bits(typingctx, x):
-    """Reinterpret a float64's bits as an int64 (exponent and mantissa without a libm call)."""
-    if isinstance(x, types.Float) and x.bitwidth == 64:
-
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], ir.IntType(64))
-
-        return types.int64(x), codegen
-    return None
+    q = (numerator if small else 2.0 * e) / (denominator if small else 1.0 + e)
+    large = 1.0 - q
+    return x + q if small else (large if x >= 0.0 else -large)
 
 
 _LN2_HI_LOG = 6.93147180369123816490e-01  # ln 2 = hi + lo, hi with trailing zero bits (fdlibm's)
@@ -202,36 +218,122 @@ def workspace(K: int, m: int, tau: int):
 
 
 # --- one update step ------------------------------------------------------------------------------
-@njit(inline="always", **JIT)
-def _adagrad(theta, mem, grad, eta, clip):
-    """Clip to [-clip, clip], M += g^2, theta -= eta g / sqrt(M + eps): one fused pass over a row."""
-    for i in range(theta.shape[0]):
-        g = min(max(grad[i], -clip), clip)
-        mi = mem[i] + g * g
-        mem[i] = mi
+@intrinsic
+def _copy(typingctx, dst, src):
+    """dst[...] = src for C arrays of the same size and type, as one memcpy (no arithmetic; and no
+    numpy shape check, whose error message costs seconds of compile time)."""
+    if not (isinstance(dst, types.Array) and isinstance(src, types.Array) and dst.dtype == src.dtype
+            and dst.layout == "C" and src.layout == "C"):
+        return None
+
+    def codegen(context, builder, sig, args):
+        d, s = (context.make_array(t)(context, builder, a) for t, a in zip(sig.args, args))
+        cgutils.raw_memcpy(builder, d.data, s.data, d.nitems, context.get_abi_sizeof(d.data.type.pointee))
+        return context.get_dummy_value()
+
+    return types.none(dst, src), codegen
+
+
+def _adagrad_values(b, theta, mem, grad, lanes, eta, clip):
+    """The IR of _adagrad's statement on `lanes` entries from the given pointers (numba's own
+    min, max, negation and sqrt, so the same bits as the statement compiled by numba)."""
+    vec = _F64 if lanes == 1 else ir.VectorType(_F64, lanes)
+    at = lambda ptr: _vector_at(b, ptr, ir.Constant(_I64, 0), lanes)  # noqa: E731
+    eps = ir.Constant(_F64, ADAGRAD_EPS)
+    eta, clip, eps = (_splat(b, x, lanes) for x in (eta, clip, eps))
+    neg_clip = mathimpl.negate_real(b, clip)
+    g = b.load(at(grad), align=8)
+    g = b.select(b.fcmp_ordered(">", neg_clip, g), neg_clip, g)  # max(g, -clip)
+    g = b.select(b.fcmp_ordered("<", clip, g), clip, g)  # min(g, clip)
+    mi = b.fadd(b.load(at(mem), align=8), b.fmul(g, g))
+    b.store(mi, at(mem), align=8)
+    name = "llvm.sqrt.f64" if lanes == 1 else f"llvm.sqrt.v{lanes}f64"
+    root = b.call(cgutils.get_or_insert_function(b.module, ir.FunctionType(vec, [vec]), name), [b.fadd(mi, eps)])
+    new = b.fsub(b.load(at(theta), align=8), b.fdiv(b.fmul(eta, g), root))
+    b.store(new, at(theta), align=8)
+    return new
+
+
+def _adagrad_ir(module, lanes):
+    """void (theta, mem, grad, n, eta, clip, thetaT, ldt): _adagrad on n entries, `lanes` at a
+    time, then one at a time; with thetaT not null, also thetaT[j * ldt] = theta[j]."""
+
+    def body(b, args):
+        theta, mem, grad, n, eta, clip, thetaT, ldt = args
+        transposed = b.icmp_unsigned("!=", thetaT, ir.Constant(_PTR, None))
+
+        def step(j, width):
+            at = lambda ptr: b.gep(ptr, [j])  # noqa: E731
+            new = _adagrad_values(b, at(theta), at(mem), at(grad), width, eta, clip)
+            with b.if_then(transposed):
+                for k in range(width):
+                    value = new if width == 1 else b.extract_element(new, ir.Constant(_I32, k))
+                    b.store(value, b.gep(thetaT, [b.mul(b.add(j, ir.Constant(_I64, k)), ldt)]))
+
+        vectors = b.sdiv(n, ir.Constant(_I64, lanes))
+        with cgutils.for_range(b, vectors) as loop:
+            step(b.mul(loop.index, ir.Constant(_I64, lanes)), lanes)
+        with cgutils.for_range_slice(b, b.mul(vectors, ir.Constant(_I64, lanes)), n, ir.Constant(_I64, 1)) as (j, _):
+            step(j, 1)
+
+    return _function(module, f"rnn.adagrad.{lanes}", [_PTR, _PTR, _PTR, _I64, _F64, _F64, _PTR, _I64], body)
+
+
+@intrinsic
+def _adagrad(typingctx, theta, mem, grad, eta, clip):
+    """Clip to [-clip, clip], M += g^2, theta -= eta g / sqrt(M + eps): one fused pass over 1-D arrays,
+    the statement
+
+        g = min(max(grad[i], -clip), clip); mi = mem[i] + g * g; mem[i] = mi
         theta[i] -= eta * g / np.sqrt(mi + ADAGRAD_EPS)
 
+    on vectors (numba left its square root and division scalar; each lane is the same IEEE operation)."""
+    if not all(isinstance(t, types.Array) and t.dtype == types.float64 and t.ndim == 1 and t.layout == "C"
+               for t in (theta, mem, grad)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        ptrs = [context.make_array(t)(context, builder, a).data for t, a in zip(sig.args[:3], args[:3])]
+        n = cgutils.unpack_tuple(builder, context.make_array(sig.args[0])(context, builder, args[0]).shape)[0]
+        eta_, clip_ = (context.cast(builder, a, t, types.float64) for a, t in zip(args[3:], sig.args[3:]))
+        fn = _adagrad_ir(builder.module, _shapes(context)["lanes"])
+        builder.call(fn, [*ptrs, n, eta_, clip_, ir.Constant(_PTR, None), ir.Constant(_I64, 0)])
+        return context.get_dummy_value()
+
+    return types.none(theta, mem, grad, eta, clip), codegen
+
+
+@intrinsic
+def _adagrad_and_transpose(typingctx, theta, mem, grad, thetaT, eta, clip):
+    """_adagrad row by row on matrices, each new row also copied into the transposed copy while it is
+    in registers (measured 4-7 % faster per update step than a separate transpose)."""
+    if not all(isinstance(t, types.Array) and t.dtype == types.float64 and t.ndim == 2 and t.layout == "C"
+               for t in (theta, mem, grad, thetaT)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        arrays = [context.make_array(t)(context, builder, a) for t, a in zip(sig.args[:4], args[:4])]
+        theta_, mem_, grad_, thetaT_ = (a.data for a in arrays)
+        rows, cols = cgutils.unpack_tuple(builder, arrays[0].shape)
+        eta_, clip_ = (context.cast(builder, a, t, types.float64) for a, t in zip(args[4:], sig.args[4:]))
+        fn = _adagrad_ir(builder.module, _shapes(context)["lanes"])
+        with cgutils.for_range(builder, rows) as loop:
+            row = builder.mul(loop.index, cols)
+            at = lambda ptr: builder.gep(ptr, [row])  # noqa: E731
+            builder.call(fn, [at(theta_), at(mem_), at(grad_), cols, eta_, clip_,
+                              builder.gep(thetaT_, [loop.index]), rows])
+        return context.get_dummy_value()
+
+    return types.none(theta, mem, grad, thetaT, eta, clip), codegen
+
 
 @njit(inline="always", **JIT)
-def _adagrad_and_transpose(theta, mem, grad, thetaT, eta, clip):
-    """_adagrad row by row, each new row also copied into the transposed copy while it is in cache
-    (measured 4-7 % faster per update step than a separate transpose)."""
-    rows, cols = theta.shape
-    for i in range(rows):
-        _adagrad(theta[i], mem[i], grad[i], eta, clip)
-        row = theta[i]
-        for j in range(cols):
-            thetaT[j, i] = row[j]
-
-
-@njit(**JIT)
 def _transpose(dst, src):
     """dst = src^T (a copy: no arithmetic); one column of src per contiguous row of dst."""
     rows, cols = src.shape
-    s, d = src.reshape(-1), dst.reshape(-1)
     for j in range(cols):
         for i in range(rows):
-            d[j * rows + i] = s[i * cols + j]
+            dst[j, i] = src[i, j]
 
 
 @njit(**JIT)
@@ -241,6 +343,20 @@ def _refresh_transposes(P, work):
     _transpose(work[11], P[2])
 
 
+def _typed_without_literals(dispatcher):
+    """Make calls from compiled code type a constant argument (the gradient check's `_forward(book, 0,
+    ...)`) as its plain type, so that they share the one compiled version instead of compiling the
+    function again for the constant (seconds of compile time)."""
+    typed = dispatcher.get_call_template
+
+    def get_call_template(args, kws):
+        return typed(tuple(map(types.unliteral, args)), {k: types.unliteral(v) for k, v in kws.items()})
+
+    dispatcher.get_call_template = get_call_template
+    return dispatcher
+
+
+@_typed_without_literals
 @njit(**JIT)
 def _forward(book, e, tau, h, P, work):
     """The loss of the sequence at position e from h_prev = h; leaves H and the probabilities in work.
@@ -253,20 +369,22 @@ def _forward(book, e, tau, h, P, work):
     K = V.shape[0]
 
     # a_t = (U x_t + b) + W h_{t-1}, h_t = tanh(a_t)
-    H[0, :] = h
+    for i in range(m):
+        H[0, i] = h[i]
     for t in range(tau):
         a = H[t + 1]
         u = UT[book[e + t]]
         for i in range(m):
             a[i] = u[i] + b[i]
-        matvec_acc(a, H[t], WT, t % 2 == 1)  # alternate strip order: part of WT stays in L1
+        _matvec(a, H[t], WT, t % 2 == 1)  # alternate strip order: part of WT stays in L1
         for i in range(m):
             a[i] = fast_tanh(a[i])
 
     # o_t = c + V h_t, p_t = softmax(o_t), loss = -sum_t log p_t[y_t]
     for t in range(tau):
-        Pr[t, :] = c
-    accumulate(Pr.reshape(-1), 0, K, H.reshape(-1), m, m, 1, VT.reshape(-1), 0, K, tau, K, m)
+        for k in range(K):
+            Pr[t, k] = c[k]
+    _accumulate(Pr, 0, K, H, m, m, 1, VT, 0, K, tau, K, m)
     loss = 0.0
     for t in range(tau):
         o = Pr[t]
@@ -299,11 +417,8 @@ def _loss_and_gradients(book, e, tau, h, P, work):
         Pr[t, book[e + t + 1]] -= 1.0  # Pr becomes dL/do
 
     # back-propagation through time; every product in a fixed order
-    Prf, Hf = Pr.reshape(-1), H.reshape(-1)
-    gV[...] = 0.0
-    accumulate(gV.reshape(-1), 0, m, Prf, 0, 1, K, Hf, m, m, K, m, tau)  # gV = dO^T H
-    dHo[...] = 0.0
-    accumulate(dHo.reshape(-1), 0, m, Prf, 0, K, 1, V.reshape(-1), 0, m, tau, m, K)  # dO V
+    _product(gV, 0, m, Pr, 0, 1, K, H, m, m, K, m, tau)  # gV = dO^T H
+    _product(dHo, 0, m, Pr, 0, K, 1, V, 0, m, tau, m, K)  # dO V
     for k in range(K):
         gc[k] = 0.0
     for t in range(tau):
@@ -312,13 +427,13 @@ def _loss_and_gradients(book, e, tau, h, P, work):
     for t in range(tau - 1, -1, -1):
         da = dA[t]
         ht = H[t + 1]
-        da[:] = dHo[t]
+        for j in range(m):
+            da[j] = dHo[t, j]
         if t < tau - 1:
-            matvec_acc(da, dA[t + 1], W, t % 2 == 1)  # + W^T da_{t+1}
+            _matvec(da, dA[t + 1], W, t % 2 == 1)  # + W^T da_{t+1}
         for j in range(m):
             da[j] = da[j] * (1.0 - ht[j] * ht[j])
-    gW[...] = 0.0
-    accumulate(gW.reshape(-1), 0, m, dA.reshape(-1), 0, 1, m, Hf, 0, m, m, m, tau)  # dA^T H
+    _product(gW, 0, m, dA, 0, 1, m, H, 0, m, m, m, tau)  # dA^T H
     for j in range(m):
         gb[j] = 0.0
     for t in range(tau):
@@ -337,7 +452,7 @@ def _loss_and_gradients(book, e, tau, h, P, work):
     return loss
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def _apply_update(P, M, work, eta, clip):
     """Clip + AdaGrad; U only where the sequence's characters are."""
     UT, W, V, b, c = P
@@ -363,18 +478,18 @@ def update_step(book, e, tau, h, P, M, work, eta, clip):
     _refresh_transposes(P, work)
     loss = _loss_and_gradients(book, e, tau, h, P, work)
     _apply_update(P, M, work, eta, clip)
-    h[:] = work[0][tau]
+    _copy(h, work[0][tau])
     return loss
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def _keep_best(P, h, best_P, best_h):
-    best_P[0][...] = P[0]
-    best_P[1][...] = P[1]
-    best_P[2][...] = P[2]
-    best_P[3][...] = P[3]
-    best_P[4][...] = P[4]
-    best_h[:] = h
+    _copy(best_P[0], P[0])
+    _copy(best_P[1], P[1])
+    _copy(best_P[2], P[2])
+    _copy(best_P[3], P[3])
+    _copy(best_P[4], P[4])
+    _copy(best_h, h)
 
 
 @njit(**JIT)
@@ -418,7 +533,7 @@ def run_updates(book, hyper, state, best_state, record, position, n_steps):
             best[1] = step
             pending = True
         _apply_update(P, M, work, eta, clip)
-        h[:] = work[0][tau]
+        _copy(h, work[0][tau])
         e += tau
         if e > N - tau - 1:
             e = 0

@@ -1,7 +1,10 @@
 """`python -m rnn bench`: microseconds per update step of the naive baseline, the reference and the kernel.
 
-All three run in one process on the original report's sizes (K = 80 random characters, m = 100, seq_length 25),
-float64, one after another, so the speed-up is measured side by side on the same machine.
+All three run in one process on the original report's sizes (K = 80 random characters, m = 100,
+seq_length 25), float64, in alternating rounds, so that load on the machine hits them alike; the
+figures are medians over the rounds. Also recorded: the seconds `jitcache.warm()` took in this
+process (a cold cache compiles, a warm one loads), and the kernel's multiply-adds per second against
+this core's peak without FMA, measured by `_peak_loop`, so that the floor of a step is known.
 """
 
 from __future__ import annotations
@@ -9,22 +12,72 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
-from ..core import kernel, model
+from ..core import jitcache, kernel, model
+from ..core.products import JIT, _F64, _I32, _shapes, _splat
+from . import naive, provenance
 
-from . import naive
+
+def multiply_adds(K: int, m: int, tau: int) -> int:
+    """Multiply-adds of the products of one update step: W h and W^T da (tau and tau - 1 times),
+    O = H V^T, dO^T H, dO V and dA^T H."""
+    return m * m * (2 * tau - 1) + 3 * tau * K * m + m * m * tau
 
 
-def _median_us(fn, repeats: int, per_call: int = 1) -> float:
-    times = []
-    for _ in range(repeats):
+@intrinsic
+def _chains(typingctx, n, f, g):
+    """n rounds of x_i = x_i * f and y_i = y_i + g on independent vectors of the target's width, as
+    many of each as its vector registers hold: vector multiplies and adds, no FMA. Returns a sum of
+    them, so that none is optimised away."""
+
+    def codegen(context, builder, sig, args):
+        n_, f_, g_ = args
+        shape = _shapes(context)
+        lanes, chains = shape["lanes"], (shape["registers"] - 4) // 2
+        vec = ir.VectorType(_F64, lanes)
+        fv, gv = _splat(builder, f_, lanes), _splat(builder, g_, lanes)
+        xs = [cgutils.alloca_once_value(builder, _splat(builder, ir.Constant(_F64, 1.0 + k), lanes)) for k in range(chains)]
+        ys = [cgutils.alloca_once_value(builder, _splat(builder, ir.Constant(_F64, k), lanes)) for k in range(chains)]
+        with cgutils.for_range(builder, n_):
+            for x, y in zip(xs, ys):
+                builder.store(builder.fmul(builder.load(x), fv), x)
+                builder.store(builder.fadd(builder.load(y), gv), y)
+        total = ir.Constant(vec, [0.0] * lanes)
+        for acc in xs + ys:
+            total = builder.fadd(total, builder.load(acc))
+        return builder.extract_element(total, ir.Constant(_I32, 0))
+
+    return types.float64(n, f, g), codegen
+
+
+@njit(**JIT)
+def _peak_loop(n, f, g):
+    return _chains(n, f, g)
+
+
+def peak_multiply_adds_per_second(seconds: float = 0.3) -> float:
+    """This core's multiply-adds per second without FMA: the best of several timed runs of `_peak_loop`."""
+    from numba.core.registry import cpu_target
+
+    shape = _shapes(cpu_target.target_context)
+    per_round = shape["lanes"] * ((shape["registers"] - 4) // 2)
+    _peak_loop(10, 1.0, 0.0)
+    rounds, best, end = 200_000, 0.0, time.perf_counter() + seconds
+    while time.perf_counter() < end:
         t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) / per_call)
-    return float(np.median(times) * 1e6)
+        _peak_loop(rounds, 1.0000000001, 1e-9)
+        best = max(best, rounds * per_round / (time.perf_counter() - t))
+    return best
 
 
-def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int = 0) -> dict:
+def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int = 0, rounds: int = 10) -> dict:
+    """Median microseconds per step of the three, `steps` kernel steps in all (a tenth of that of the
+    reference, a twentieth of the naive baseline), in `rounds` alternating rounds."""
+    compiled = jitcache.warm()
     rng = np.random.default_rng(seed)
     book = rng.integers(0, K, 200_000).astype(np.int32)
     positions = iter(range(0, 10**12, tau))
@@ -49,12 +102,10 @@ def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int =
         x, y = sequence()
         _, hr[0] = model.update(pr, mr, x, y, hr[0], 0.1)
 
-    t = time.perf_counter()
     state = kernel.KernelState.from_params(p0)
     work = kernel.workspace(K, m, tau)
-    hk = np.zeros(m)
-    chunk = 1000
-    losses, smooths = np.zeros(chunk), np.zeros(chunk)
+    chunk = max(steps // rounds, 1)
+    hk, losses, smooths = np.zeros(m), np.zeros(chunk), np.zeros(chunk)
     best_P = tuple(a.copy() for a in state.param_tuple())
     best = np.array([np.inf, 0.0, 0.0])
     P, M = state.param_tuple(), state.memory_tuple()
@@ -63,31 +114,50 @@ def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int =
         kernel.run_updates(book, (0.1, 5.0, tau), (P, M, hk, work), (best_P, np.zeros(m), best),
                            (losses, smooths), (0, 1, 100.0), chunk)
 
-    kernel_chunk()
-    first_call = time.perf_counter() - t
-
-    for f in (naive_step, reference_step):
-        for _ in range(50):
-            f()
-    n_slow = max(steps // 4, 50)
+    blocks = {"naive": (naive_step, max(chunk // 20, 1)), "reference": (reference_step, max(chunk // 10, 1)),
+              "kernel": (kernel_chunk, 1)}
+    for fn, _ in blocks.values():  # warm up: caches, branch predictors, numpy's first calls
+        fn()
+    times = {name: [] for name in blocks}
+    for _ in range(rounds):
+        for name, (fn, calls) in blocks.items():
+            t = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            times[name].append((time.perf_counter() - t) / (calls if name != "kernel" else chunk) * 1e6)
+    us = {name: float(np.median(v)) for name, v in times.items()}
+    peak = peak_multiply_adds_per_second()
+    madds = multiply_adds(K, m, tau)
     result = {
-        "K": K, "m": m, "seq_length": tau, "dtype": "float64",
-        "naive_us": _median_us(naive_step, n_slow),
-        "reference_us": _median_us(reference_step, n_slow),
-        "kernel_us": _median_us(kernel_chunk, max(steps // chunk, 5) * 4, per_call=chunk),
-        "kernel_first_call_seconds": first_call,
+        "K": K, "m": m, "seq_length": tau, "dtype": "float64", "cpu": provenance.machine()["cpu"],
+        "target": jitcache.cpu_key().rsplit("-", 1)[0], "rounds": rounds,
+        "naive_us": us["naive"], "reference_us": us["reference"], "kernel_us": us["kernel"],
+        "compile_seconds": compiled["total_seconds"], "compile_cold": compiled["compiled"] > 0,
+        "compiled_functions": compiled["compiled"], "loaded_functions": compiled["loaded"],
+        "multiply_adds_per_step": madds,
+        "kernel_multiply_adds_per_second": madds / (us["kernel"] * 1e-6),
+        "peak_multiply_adds_per_second": peak,
+        "floor_us": madds / peak * 1e6,
     }
     result["speedup_vs_naive"] = result["naive_us"] / result["kernel_us"]
     result["reference_speedup_vs_naive"] = result["naive_us"] / result["reference_us"]
+    result["kernel_over_floor"] = result["kernel_us"] / result["floor_us"]
     return result
 
 
 def report(result: dict) -> str:
+    how = ("compiled {compiled_functions} functions into an empty cache" if result["compile_cold"]
+           else "loaded {loaded_functions} functions from the cache").format(**result)
     return "\n".join([
-        f"update step, K = {result['K']}, m = {result['m']}, seq_length = {result['seq_length']}, float64:",
+        f"update step, K = {result['K']}, m = {result['m']}, seq_length = {result['seq_length']}, float64, "
+        f"{result['cpu']} ({result['target']}), medians of {result['rounds']} alternating rounds:",
         f"  naive (min-char-rnn style)  {result['naive_us']:9.1f} us/step",
         f"  reference (rnn.model)       {result['reference_us']:9.1f} us/step  "
         f"({result['reference_speedup_vs_naive']:.1f}x)",
         f"  compiled kernel             {result['kernel_us']:9.1f} us/step  ({result['speedup_vs_naive']:.1f}x)",
-        f"  kernel ready after {result['kernel_first_call_seconds']:.2f} s (compile or cache load + first 1000 steps)",
+        f"  kernel: {result['multiply_adds_per_step'] / 1e6:.2f} million multiply-adds per step at "
+        f"{result['kernel_multiply_adds_per_second'] / 1e9:.2f} G/s; this core's peak without FMA "
+        f"{result['peak_multiply_adds_per_second'] / 1e9:.2f} G/s (measured), so the floor is "
+        f"{result['floor_us']:.1f} us/step and the kernel takes {result['kernel_over_floor']:.2f}x that",
+        f"  compiled code ready in {result['compile_seconds']:.2f} s ({how})",
     ])

@@ -172,11 +172,16 @@ def test_bench_prints_the_figures_it_writes(tmp_path):
                           capture_output=True, text=True, check=True)
     result = json.loads(out.read_text())
     assert (result["K"], result["m"], result["seq_length"], result["dtype"]) == (80, 100, 25, "float64")
-    for key in ("naive_us", "reference_us", "kernel_us", "kernel_first_call_seconds"):
+    for key in ("naive_us", "reference_us", "kernel_us", "compile_seconds", "peak_multiply_adds_per_second",
+                "kernel_multiply_adds_per_second", "floor_us", "kernel_over_floor"):
         assert math.isfinite(result[key]) and result[key] > 0, key
+    assert result["multiply_adds_per_step"] == 1_340_000  # the products of one step at these sizes
+    assert result["floor_us"] == pytest.approx(1_340_000 / result["peak_multiply_adds_per_second"] * 1e6)
     text = proc.stdout
     for key in ("naive_us", "reference_us", "kernel_us"):
         assert f"{result[key]:.1f} us/step" in text, key
     assert f"({result['naive_us'] / result['kernel_us']:.1f}x)" in text
     assert f"({result['naive_us'] / result['reference_us']:.1f}x)" in text
+    assert f"floor is {result['floor_us']:.1f} us/step" in text
+    assert f"ready in {result['compile_seconds']:.2f} s" in text
     print("\n" + text)

@@ -1,0 +1,165 @@
+"""numba's compile cache for the rnn package: once per machine and user, keyed by content.
+
+numba's own cache lives in each clone's `__pycache__` and checks only the file that defines a
+function: a fresh clone compiles everything again, and an edit of a callee in another file
+(`products.py` under `kernel.py`'s `run_updates`) leaves the caller's cached code stale. Here every
+njit function of rnn/core (the layer that compiles; it imports nothing compiled from elsewhere) is
+cached in
+
+    $RNN_NUMBA_CACHE, else $NUMBA_CACHE_DIR/rnn, else $XDG_CACHE_HOME/rnn/numba, else ~/.cache/rnn/numba
+
+under `<key>/<cpu>/`: the key hashes the content of every rnn/core module with the versions of
+Python, numba, llvmlite and numpy; `<cpu>` names the target numba generates code for (CPU name and a
+hash of its features). So clones of the same code share one cache, any edit of the core gets a new
+directory (an edit elsewhere, of the report say, keeps it), and the nodes of a cluster with a
+shared home each find their own code. numba writes each file under a temporary name and renames it
+into place, so processes that compile at the same time do not see half-written files; within one
+`<key>/<cpu>` directory they write the same entries (one signature per function), so whichever
+rename lands last is as good as the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import sys
+import warnings
+from functools import cache
+from pathlib import Path
+
+import llvmlite
+import numba
+import numpy
+from numba.core.caching import CacheImpl, _CacheLocator
+
+ENV = "RNN_NUMBA_CACHE"
+
+
+def cache_root() -> Path:
+    """The directory every clone of this user on this machine (or shared home) caches into."""
+    if os.environ.get(ENV):
+        return Path(os.environ[ENV]).expanduser()
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return Path(os.environ["NUMBA_CACHE_DIR"]).expanduser() / "rnn"
+    return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "rnn" / "numba"
+
+
+CORE = Path(__file__).resolve().parent
+
+
+@cache
+def source_key() -> str:
+    """A hash of what the compiled code depends on: the core's sources and the compiler's versions."""
+    h = hashlib.sha256()
+    for part in (platform.python_implementation(), sys.version, numba.__version__, llvmlite.__version__,
+                 numpy.__version__):
+        h.update(part.encode() + b"\0")
+    for path in sorted(CORE.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"core-{h.hexdigest()[:20]}"
+
+
+@cache
+def cpu_key() -> str:
+    """The code-generation target of this process as numba keys it: CPU name and features."""
+    from numba.core.registry import cpu_target
+
+    triple, name, features = cpu_target.target_context.codegen().magic_tuple()
+    return f"{name}-{hashlib.sha256(f'{triple} {features}'.encode()).hexdigest()[:12]}"
+
+
+class _Locator(_CacheLocator):
+    """numba's cache locator for the package's files (numba asks it before its own)."""
+
+    def __init__(self, py_func, py_file):
+        self._py_file = py_file
+        self._lineno = py_func.__code__.co_firstlineno
+        self._key = source_key()
+        self._path = cache_root() / self._key / cpu_key()
+
+    def get_cache_path(self):
+        return str(self._path)
+
+    def get_source_stamp(self):
+        return self._key
+
+    def get_disambiguator(self):
+        return str(self._lineno)
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        if Path(py_file).resolve().parent != CORE:
+            return None
+        self = cls(py_func, py_file)
+        try:
+            self.ensure_cache_path()
+        except OSError as exc:
+            warnings.warn(f"rnn: cannot write the compile cache {self._path} ({exc}); set {ENV} to a "
+                          "writable directory. Falling back to numba's cache in the clone.", stacklevel=2)
+            return None
+        return self
+
+
+if _Locator not in CacheImpl._locator_classes:
+    CacheImpl._locator_classes.insert(0, _Locator)
+
+
+def _dispatchers():
+    """Every njit function of the core's modules imported so far."""
+    from numba.core.dispatcher import Dispatcher
+
+    modules = [m for name, m in list(sys.modules.items()) if name.startswith(__package__ + ".")]
+    return [f for module in modules for f in vars(module).values()
+            if isinstance(f, Dispatcher) and f.py_func.__module__ == module.__name__]
+
+
+def warm() -> dict:
+    """Compile, or load from the cache, every njit entry point that training, the evaluation, the
+    gradient check, synthesis and the benchmark run, for the types they run them with: the real
+    commands on a tiny text. Returns the seconds per command, their sum, and how many functions were
+    compiled and how many loaded from the cache."""
+    import io
+    import tempfile
+    from time import perf_counter
+
+    import numpy as np
+
+    from ..outputs import RunFiles
+    from . import evaluate, gradcheck, sample, train
+    from .corpus import Corpus
+    from .model import init_params
+
+    counts = {id(f): (sum(f.stats.cache_hits.values()), sum(f.stats.cache_misses.values())) for f in _dispatchers()}
+    corpus = Corpus.from_text("a cab, a bac; abc. " * 4, "warm-up")
+    seconds = {}
+    t = perf_counter()
+    with tempfile.TemporaryDirectory() as out:  # the kernel and, for the snapshot at step 0, the sampler
+        cfg = train.TrainConfig(hidden_size=3, epochs=1, seq_length=5, snapshots_every=1, snapshots_until=0,
+                                snapshots_length=2)
+        train.train(corpus, cfg, out, progress_stream=io.StringIO())
+        seconds["train"] = perf_counter() - t
+        t = perf_counter()
+        evaluate.evaluate_run(Path(out) / RunFiles.epochs, corpus, cfg.seq_length, 0.0)
+        seconds["evaluate"] = perf_counter() - t
+    t = perf_counter()
+    gradcheck.check(corpus.ids, corpus.K, 3, sig=0.01, seq_length=5, seed=1)
+    seconds["gradcheck"] = perf_counter() - t
+    t = perf_counter()
+    p = init_params(corpus.K, 3, 0.01, 1)
+    sample.synthesize(p, np.zeros(3), 0, 2, np.random.default_rng(0), temperature=0.8, top_p=0.9)
+    seconds["synthesis"] = perf_counter() - t
+    hits = misses = 0
+    for f in _dispatchers():
+        h0, m0 = counts.get(id(f), (0, 0))
+        hits += sum(f.stats.cache_hits.values()) - h0
+        misses += sum(f.stats.cache_misses.values()) - m0
+    return {"seconds": seconds, "total_seconds": sum(seconds.values()), "compiled": misses, "loaded": hits,
+            "cache": str(cache_root())}
+
+
+def describe(result: dict) -> str:
+    """One line for `warm()`'s result."""
+    parts = ", ".join(f"{name} {s:.2f} s" for name, s in result["seconds"].items())
+    return (f"compiled {result['compiled']} and loaded {result['loaded']} functions in "
+            f"{result['total_seconds']:.2f} s ({parts}); cache {result['cache']}")

@@ -1,0 +1,110 @@
+"""The compile cache (rnn/core/jitcache.py): shared by clones of the same code, new for changed code.
+
+Each test runs `python` on a scratch copy of the package with its own cache directory, as a fresh
+clone would."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "rnn"
+
+# the loss of a small forward pass, and whether _forward was compiled or loaded from the cache
+PROBE = """
+import json
+import numpy as np
+from rnn.core import kernel, model
+K, m, tau = 6, 4, 3
+state = kernel.KernelState.from_params(model.init_params(K, m, 0.5, 1))
+work = kernel.workspace(K, m, tau)
+kernel._refresh_transposes(state.param_tuple(), work)
+book = (np.arange(20) % K).astype(np.int32)
+loss = kernel._forward(book, 0, tau, np.zeros(m), state.param_tuple(), work)
+stats = kernel._forward.stats
+print(json.dumps({"loss": float(loss).hex(), "loaded": sum(stats.cache_hits.values()),
+                  "compiled": sum(stats.cache_misses.values()), "path": stats.cache_path}))
+"""
+
+
+def _clone(dest: Path) -> Path:
+    shutil.copytree(PACKAGE, dest / "rnn", ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def _python(clone: Path, code: str, cache: Path, **env) -> str:
+    env = {**os.environ, "PYTHONPATH": str(clone), "RNN_NUMBA_CACHE": str(cache), **env}
+    env.pop("NUMBA_CACHE_DIR", None)
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600,
+                          cwd=clone)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def _probe(clone, cache, **env) -> dict:
+    return json.loads(_python(clone, PROBE, cache, **env))
+
+
+def _key(clone, cache) -> str:
+    return _python(clone, "from rnn.core import jitcache; print(jitcache.source_key())", cache)
+
+
+def test_the_key_follows_the_sources_of_the_compiled_code(tmp_path):
+    """The key changes with core/products.py (a callee's file for kernel.py's functions, which
+    numba's own cache ignores), not with reporting/report.py (no compiled code depends on it)."""
+    clone, cache = _clone(tmp_path), tmp_path / "cache"
+    before = _key(clone, cache)
+    with open(clone / "rnn" / "reporting" / "report.py", "a") as f:
+        f.write("\n# an edit the kernel does not see\n")
+    assert _key(clone, cache) == before
+    with open(clone / "rnn" / "core" / "products.py", "a") as f:
+        f.write("\n# an edit of a file the kernel imports\n")
+    assert _key(clone, cache) != before
+
+
+def test_an_edited_callee_in_another_file_is_compiled_again(tmp_path):
+    """Change the arithmetic of products.py: kernel._forward, defined in kernel.py, must not come
+    from the cache (numba's own cache, keyed by kernel.py alone, returns the old code)."""
+    clone, cache = _clone(tmp_path), tmp_path / "cache"
+    first = _probe(clone, cache)
+    again = _probe(clone, cache)
+    assert first["compiled"] == 1 and again == {**first, "compiled": 0, "loaded": 1}
+    products = clone / "rnn" / "core" / "products.py"
+    source = products.read_text()
+    add = "b.store(b.fadd(b.load(accs[r][v]), b.fmul(a, bv[v])), accs[r][v])"
+    assert source.count(add) == 1
+    products.write_text(source.replace(add, add.replace("fadd", "fsub")))
+    edited = _probe(clone, cache)
+    assert edited["compiled"] == 1 and edited["loss"] != first["loss"] and edited["path"] != first["path"]
+
+
+def test_two_clones_of_the_same_code_share_the_cache(tmp_path):
+    """Two clones at different paths: the second loads what the first compiled; the cache is outside
+    both, and two processes compiling into it at the same time leave it whole."""
+    cache = tmp_path / "cache"
+    a, b = _clone(tmp_path / "a"), _clone(tmp_path / "b")
+    env = {**os.environ, "PYTHONPATH": str(a), "RNN_NUMBA_CACHE": str(cache)}
+    env.pop("NUMBA_CACHE_DIR", None)
+    both = [subprocess.Popen([sys.executable, "-c", PROBE], env=env, stdout=subprocess.PIPE, text=True, cwd=a)
+            for _ in range(2)]
+    first = [json.loads(p.communicate(timeout=600)[0].strip().splitlines()[-1]) for p in both]
+    assert [p.returncode for p in both] == [0, 0] and first[0]["loss"] == first[1]["loss"]
+    second = _probe(b, cache)
+    assert second["compiled"] == 0 and second["loaded"] == 1 and second["loss"] == first[0]["loss"]
+    assert Path(second["path"]).is_relative_to(cache) and not list((b / "rnn").rglob("*.nbi"))
+
+
+def test_each_target_cpu_has_its_own_directory(tmp_path):
+    """A node of another CPU (emulated: numba generating baseline x86-64 code) compiles into a
+    directory of its own beside this one's, so that nodes of a shared home never write one index
+    at the same time; and its code gives the same bits."""
+    if os.uname().machine != "x86_64":
+        pytest.skip("emulates an x86-64 CPU")
+    clone, cache = _clone(tmp_path), tmp_path / "cache"
+    host, generic = _probe(clone, cache), _probe(clone, cache, NUMBA_CPU_NAME="generic")
+    assert host["compiled"] == generic["compiled"] == 1 and host["loss"] == generic["loss"]
+    assert Path(generic["path"]).name.startswith("generic-") and Path(generic["path"]).parent == Path(host["path"]).parent

@@ -1,0 +1,129 @@
+"""Where the kernel's update step spends its time: each part timed alone, all parts in alternating
+rounds in one process (load on the machine hits them alike), medians.
+
+    python tools/kernel_parts.py [--rounds 41] [--K 80] [--m 100]
+
+The parts: the 49 matrix-vector products W h and W^T da, the four block products (H V^T, dO^T H,
+dO V, dA^T H), tanh and exp over a step's elements, clip + AdaGrad (W and V with their transposed
+copies, b, c and 20 rows of U), the forward pass, forward and back-propagation, and a whole step
+as training runs it (run_updates).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from numba import njit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rnn.core import jitcache, kernel, model  # noqa: E402
+from rnn.reporting import provenance  # noqa: E402
+from rnn.core.kernel import fast_exp, fast_tanh  # noqa: E402
+from rnn.core.products import JIT, _accumulate, _matvec, _product  # noqa: E402
+
+
+@njit(**JIT)
+def _matvecs(P, work, reps):
+    H, dA, W, WT = work[0], work[3], P[1], work[10]
+    for _ in range(reps):
+        for t in range(H.shape[0] - 1):
+            _matvec(H[t + 1], H[t], WT, t % 2 == 1)
+        for t in range(dA.shape[0] - 2, -1, -1):
+            _matvec(dA[t], dA[t + 1], W, t % 2 == 1)
+
+
+@njit(**JIT)
+def _block_products(P, work, reps):
+    H, Pr, dHo, dA, gUT, gW, gV, gb, gc, seen, WT, VT = work
+    tau, K = Pr.shape
+    m = H.shape[1]
+    for _ in range(reps):
+        _accumulate(Pr, 0, K, H, m, m, 1, VT, 0, K, tau, K, m)
+        _product(gV, 0, m, Pr, 0, 1, K, H, m, m, K, m, tau)
+        _product(dHo, 0, m, Pr, 0, K, 1, P[2], 0, m, tau, m, K)
+        _product(gW, 0, m, dA, 0, 1, m, H, 0, m, m, m, tau)
+
+
+@njit(**JIT)
+def _tanh_exp(a, o, reps):
+    for _ in range(reps):
+        for t in range(a.shape[0]):
+            for i in range(a.shape[1]):
+                a[t, i] = fast_tanh(a[t, i])
+        for t in range(o.shape[0]):
+            for k in range(o.shape[1]):
+                o[t, k] = fast_exp(o[t, k])
+
+
+@njit(**JIT)
+def _adagrad(P, M, work, reps):
+    seen = work[9]
+    for _ in range(reps):
+        for k in range(min(20, seen.shape[0])):
+            seen[k] = 1
+        kernel._apply_update(P, M, work, 1e-12, 5.0)
+
+
+@njit(**JIT)
+def _forward(book, h, P, work, reps):
+    for r in range(reps):
+        kernel._forward(book, 0, work[1].shape[0], h, P, work)
+
+
+@njit(**JIT)
+def _gradients(book, h, P, work, reps):
+    for r in range(reps):
+        kernel._loss_and_gradients(book, 0, work[1].shape[0], h, P, work)
+        work[9][:] = 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=41)
+    ap.add_argument("--reps", type=int, default=20, help="steps' worth of each part per timing")
+    ap.add_argument("--K", type=int, default=80)
+    ap.add_argument("--m", type=int, default=100)
+    ap.add_argument("--tau", type=int, default=25)
+    a = ap.parse_args(argv)
+    K, m, tau, R = a.K, a.m, a.tau, a.reps
+    rng = np.random.default_rng(0)
+    book = rng.integers(0, K, 200_000).astype(np.int32)
+    state = kernel.KernelState.from_params(model.init_params(K, m, 0.01, 1))
+    P, M, work = state.param_tuple(), state.memory_tuple(), kernel.workspace(K, m, tau)
+    kernel._refresh_transposes(P, work)
+    kernel._loss_and_gradients(book, 0, tau, np.zeros(m), P, work)  # realistic values in every array
+    a_, o_ = rng.standard_normal((tau, m)) * 0.5, rng.standard_normal((tau, K)) - 3.0
+    train = (book, (1e-12, 5.0, tau), (P, M, np.zeros(m), work),
+             (tuple(x.copy() for x in P), np.zeros(m), np.array([np.inf, 0.0, 0.0])), (np.zeros(R), np.zeros(R)))
+    parts = {
+        f"{2 * tau - 1} matrix-vector products": lambda: _matvecs(P, work, R),
+        "4 block products": lambda: _block_products(P, work, R),
+        "tanh and exp": lambda: _tanh_exp(a_.copy(), o_.copy(), R),
+        "clip + AdaGrad": lambda: _adagrad(P, M, work, R),
+        "forward pass": lambda: _forward(book, np.zeros(m), P, work, R),
+        "forward + back-propagation": lambda: _gradients(book, np.zeros(m), P, work, R),
+        "whole step (run_updates)": lambda: kernel.run_updates(*train, (0, 1, 100.0), R),
+    }
+    for fn in parts.values():  # compile or load, warm up
+        fn()
+    times = {name: [] for name in parts}
+    for _ in range(a.rounds):
+        for name, fn in parts.items():
+            t = time.perf_counter()
+            fn()
+            times[name].append((time.perf_counter() - t) / R * 1e6)
+    step = float(np.median(times["whole step (run_updates)"]))
+    print(f"{provenance.machine()['cpu']} ({jitcache.cpu_key().rsplit('-', 1)[0]}); K = {K}, m = {m}, "
+          f"seq_length = {tau}; medians of {a.rounds} alternating rounds, us per step:")
+    for name, v in times.items():
+        print(f"  {name:28s} {np.median(v):7.1f}  ({np.median(v) / step:4.0%} of a step; 10th percentile {np.percentile(v, 10):6.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
