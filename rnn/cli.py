@@ -42,19 +42,24 @@ def cmd_prepare(a):
 
 
 def cmd_gradcheck(a):
-    from .core import gradcheck
+    from .core import cell_gradcheck
     from .core.corpus import Corpus
     from .reporting import latex
 
     c = Corpus.load(a.corpus)
-    result = gradcheck.run(c.ids, c.K, sizes=a.gradcheck_hidden_sizes, sig=a.gradcheck_sig, seq_length=a.seq_length,
-                           seed=a.gradcheck_seed, methods=a.gradcheck_methods, h=a.gradcheck_h, eps=a.gradcheck_eps)
+    result = cell_gradcheck.run(c.ids, c.K, sizes=a.gradcheck_hidden_sizes, sig=a.gradcheck_sig,
+                                seq_length=a.seq_length, seed=a.gradcheck_seed, methods=a.gradcheck_methods,
+                                h=a.gradcheck_h, eps=a.gradcheck_eps, cells_=a.cells)
     _json(a.out, result)
     ref = _reference(a.reference)
-    _write(a.table, latex.table1(result, ref["gradient_check"]["max_relative_error"] if ref else None))
-    for m, table in result["by_m"].items():
-        for name, errs in table.items():
-            print(f"m = {m}", name, "  ".join(f"{method} {v:.2e}" for method, v in errs.items()))
+    original = ref["gradient_check"]["max_relative_error"] if ref and a.cells[0] == "rnn" else None  # an RNN's
+    _write(a.table, latex.table1(result, original))
+    if a.cells_table:
+        _write(a.cells_table, latex.cells_table1(result))
+    for cell, by_m in {a.cells[0]: result["by_m"], **result.get("by_cell", {})}.items():
+        for m, table in by_m.items():
+            for name, errs in table.items():
+                print(cell, f"m = {m}", name, "  ".join(f"{method} {v:.2e}" for method, v in errs.items()))
 
 
 def cmd_train(a):
@@ -68,7 +73,7 @@ def cmd_train(a):
     c = Corpus.load(a.corpus)
     cfg = TrainConfig(**{f.name: getattr(a, f.name) for f in fields(TrainConfig)})
     steps = resources.job_steps({"epochs": cfg.epochs, "seq_length": cfg.seq_length}, c.N)
-    resources.check_training(c.K, cfg.hidden_size, steps, c.N, cfg.epochs)
+    resources.check_training(c.K, cfg.hidden_size, steps, c.N, cfg.epochs, cell=cfg.cell)
     # one trainer per run directory; SLURM's time limit, preemption (SIGTERM) or a Snakemake that is
     # gone (--exit-with-parent): checkpoint, exit 143
     with guard.exclusive(a.out_dir), guard.stop_on_sigterm() as stop:
@@ -94,7 +99,7 @@ def cmd_evaluate(a):
 def cmd_synthesize(a):
     import numpy as np
 
-    from .core.model import load_model
+    from .core.modelfile import load_model
     from .core.sample import start_state, synthesize
     from .pipeline import resources
 
@@ -120,7 +125,7 @@ def cmd_synthesize(a):
 def cmd_bench(a):
     from .reporting import bench
 
-    result = bench.run(steps=a.steps)
+    result = bench.run(steps=a.steps, cells_=a.cells)
     print(json.dumps(result, indent=2) if a.json else bench.report(result))
     if a.out:
         _json(a.out, result)
@@ -201,7 +206,7 @@ def cmd_sweep(a):
 
     runs = json.loads(a.runs)
     if runs:
-        sweep_tables.write_all(runs, a.section)
+        sweep_tables.write_all(runs, a.section, a.passage_length, a.synthesis_seed)
     else:
         _write(a.section, sweep_tables.section_tex(None))
 
@@ -264,6 +269,22 @@ def _seed(text: str) -> int:
     return _count(text, MAX_SEED)
 
 
+def _cell_list(text: str) -> tuple[str, ...]:
+    """A comma-separated list of cells, each once."""
+    from .core.cells import CELLS
+
+    chosen = tuple(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
+    unknown = [c for c in chosen if c not in CELLS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"unknown cell {', '.join(unknown) or '(none)'}; choose from {', '.join(CELLS)}")
+    return chosen
+
+
+def _cells(text: str) -> tuple[str, ...]:
+    """A comma-separated list of cells; the RNN always among them (the others are timed against it)."""
+    return tuple(dict.fromkeys(["rnn", *_cell_list(text)]))
+
+
 def _positive(text: str) -> float:
     """A finite number > 0 (a temperature)."""
     try:
@@ -301,8 +322,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", required=True, help="encoded corpus from `prepare`")
     add_flags(p, "gradcheck")
     p.add_argument("--reference", help="reference.yaml with the original report's figures")
+    p.add_argument("--cells", type=_cell_list, default=("rnn",),
+                   help="the cells to check, comma-separated; the first is Table 1's (default: rnn)")
     p.add_argument("--out", required=True, help="gradcheck.json")
     p.add_argument("--table", required=True, help="table1.tex")
+    p.add_argument("--cells-table", help="the other cells' Table 1 (.tex)")
 
     p = command("train", cmd_train, "train one run (docs/algorithm.md section 3) into a directory")
     p.add_argument("--corpus", required=True, help="encoded corpus from `prepare`")
@@ -331,8 +355,10 @@ def parser() -> argparse.ArgumentParser:
     add_flags(p, "synthesize")  # --prime TEXT, --prime-from zero|saved
     p.add_argument("--out", help="text file (default: stdout): the priming text, then what follows it")
 
-    p = command("bench", cmd_bench, "time the update step: naive baseline, reference, compiled kernel")
+    p = command("bench", cmd_bench, "time the update step: naive baseline, reference, compiled kernel of each cell")
     p.add_argument("--steps", type=int, default=4000)
+    p.add_argument("--cells", type=_cells, default=("rnn", "lstm", "gru"),
+                   help="the cells whose kernels are timed, comma-separated (default: rnn,lstm,gru)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="also write the JSON here")
 
@@ -377,6 +403,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", required=True, help="JSON: [{point, seed, dir}, ...] (empty: no sweep)")
     p.add_argument("--section", required=True, help="the report's Sweep section (.tex); the other files go to "
                    f"{outputs.SWEEP_DIR}")
+    add_flags(p, "sweep")  # the passages from each cell's best model, when a sweep varies the cell
 
     p = command("provenance", cmd_provenance, "record config, corpus, versions, commit, machine, times")
     p.add_argument("--config", required=True, help="the configuration as JSON")

@@ -11,6 +11,7 @@ CORPUS = "results/corpus.npz"
 CORPUS_FACTS = "results/corpus.json"
 GRADCHECK = "results/gradcheck.json"
 TABLE1 = "results/table1.tex"
+TABLE1_CELLS = "results/table1_cells.tex"  # Table 1 of the other cells checked (a comment without them)
 RUN_DIR = "results/runs/seed{seed}"
 CHECKPOINT = "results/checkpoints/seed{seed}.npz"  # not an output: Snakemake must never delete it
 SWEEP_DIR = "results/sweep"  # results/sweep/<key>~<value>/.../seed{N}: Snakemake's Paramspace layout
@@ -83,17 +84,18 @@ class SweepFigures:
     """A sweep's figure base names, each written as PDF and PNG into SWEEP_DIR."""
 
     curves = "sweep_curves"
+    bpc = "sweep_bpc"
     final = "sweep_final"
 
     @classmethod
     def all(cls) -> list[str]:
-        return [cls.curves, cls.final]
+        return [cls.curves, cls.bpc, cls.final]
 
 
 def report_inputs() -> dict[str, str]:
     """{LaTeX macro name: path from the report's directory} of every file report.tex reads."""
     up = "../"
-    return {"tableonefile": up + TABLE1, "seedsfile": up + SEEDS_TABLE, "evaluationfile": up + EVALUATION_TABLE, "snapshotsfile": up + SNAPSHOTS_TABLE,
+    return {"tableonefile": up + TABLE1, "cellsgradfile": up + TABLE1_CELLS, "seedsfile": up + SEEDS_TABLE, "evaluationfile": up + EVALUATION_TABLE, "snapshotsfile": up + SNAPSHOTS_TABLE,
             "passagefile": up + PASSAGE_TABLE, "panelfile": up + PANEL_TABLE, "sweepfile": up + SWEEP_SECTION,
             "settingsfile": up + SETTINGS_TABLE, "reproductionfile": up + REPRODUCTION_TABLE,
             "figuredir": up + FIGURE_DIR, "sweepdir": up + SWEEP_DIR}

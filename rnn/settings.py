@@ -50,6 +50,8 @@ MAX_SEED = 2**63 - 1  # seeds are stored as 64-bit integers (model files, checkp
 SETTINGS = (
     Setting("book", "builtin:prose", "the text to train on: a UTF-8 file, or builtin:prose (the built-in corpus)",
             "string", commands=("prepare",), schema={"minLength": 1}),
+    Setting("cell", "rnn", "the recurrent cell: rnn (the original's vanilla RNN), lstm or gru (docs/algorithm.md "
+            "section 7)", "string", commands=("train",), schema={"enum": ["rnn", "lstm", "gru"]}),
     Setting("hidden_size", 100, "hidden units m", "integer", minimum=1, commands=("train",)),
     Setting("eta", 0.1, "AdaGrad learning rate", "number", exclusive_minimum=0, commands=("train",)),
     Setting("sig", 0.01, "initial weights: U, W, V ~ sig * N(0, 1)", "number", exclusive_minimum=0,
@@ -74,9 +76,9 @@ SETTINGS = (
             minimum=0, maximum=MAX_SEED, commands=("figures",)),
     Setting("synthesis_seed", 0, "seed of every synthesis (snapshots and the best passage)", "integer", minimum=0,
             maximum=MAX_SEED,
-            commands=("train", "passage", "panel")),
+            commands=("train", "passage", "panel", "sweep")),
     Setting("passage_length", 1000, "characters synthesised from the best model", "integer", minimum=1,
-            maximum=MAX_TEXT_IN_REPORT, commands=("passage",)),
+            maximum=MAX_TEXT_IN_REPORT, commands=("passage", "sweep")),
     Setting("prime", "", "a text fed through the model before sampling: the best model's passage and panel continue "
             "it (empty: none)", "string", commands=("passage", "panel", "synthesize")),
     Setting("prime_from", "zero", "the state the priming text starts from: zero (h = 0, as char-rnn's primetext) "
@@ -104,7 +106,7 @@ SETTINGS = (
     Setting("gradcheck.methods", ["finite_difference", "complex_step"], "numerical gradients to compare with",
             "array", commands=("gradcheck",),
             schema={"items": {"enum": ["finite_difference", "complex_step"]}, "minItems": 1, "uniqueItems": True}),
-    Setting("sweep", {}, "settings to vary, each a list of values (keys: hidden_size, eta, sig, seq_length, "
+    Setting("sweep", {}, "settings to vary, each a list of values (keys: cell, hidden_size, eta, sig, seq_length, "
             "clip, epochs); every combination is trained with every seed", "object"),
     Setting("train_runtime", None, "minutes a training job asks SLURM for at its first attempt, times the "
             "attempt on each retry; null: 10 plus 400 us per update step", "integer", minimum=1,
@@ -113,7 +115,7 @@ SETTINGS = (
             commands=("train",)),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
-SWEEPABLE = ("hidden_size", "eta", "sig", "seq_length", "clip", "epochs")  # what `sweep` may vary
+SWEEPABLE = ("cell", "hidden_size", "eta", "sig", "seq_length", "clip", "epochs")  # what `sweep` may vary
 
 
 def value(config: dict, key: str):
@@ -200,17 +202,19 @@ def _typed(s: "Setting", v, where: str):
     if s.key == "sweep":
         if not isinstance(v, dict):
             raise UserError(f"key `{where}`: must be a mapping of settings to lists of values")
-        return {k: (_typed(BY_KEY[k], values, f"{where}.{k}") if k in SWEEPABLE and isinstance(values, list)
+        return {k: (_typed_values(BY_KEY[k], values, f"{where}.{k}") if k in SWEEPABLE and isinstance(values, list)
                     else values) for k, values in v.items()}  # the schema names anything else
-    if s.type == "string":
-        return _typed_scalar("string", v, where, s.schema.get("enum"))
-    if s.type == "array" or (isinstance(v, list) and s.key in SWEEPABLE):
-        if not isinstance(v, list):
-            raise UserError(f"key `{where}`: must be a list, e.g. [{_flag_value(s.default).replace(',', ', ')}]")
-        items = s.schema.get("items", {}) if s.type == "array" else {"type": s.type}
-        return [_typed_scalar(items.get("type", "string"), x, f"{where}.{i}", items.get("enum"))
-                for i, x in enumerate(v)]
-    return _typed_scalar(s.type, v, where)
+    if s.type == "array":
+        return _typed_values(s, v, where)
+    return _typed_scalar(s.type, v, where, s.schema.get("enum"))
+
+
+def _typed_values(s: "Setting", v, where: str) -> list:
+    """A list of values: an array setting's items, or a sweep's values of a setting."""
+    if not isinstance(v, list):
+        raise UserError(f"key `{where}`: must be a list, e.g. [{_flag_value(s.default).replace(',', ', ')}]")
+    items = s.schema.get("items", {}) if s.type == "array" else {"type": s.type, **s.schema}
+    return [_typed_scalar(items.get("type", "string"), x, f"{where}.{i}", items.get("enum")) for i, x in enumerate(v)]
 
 
 def check_size(config, limit: int = MAX_CONFIG_VALUES) -> None:
@@ -299,6 +303,8 @@ def check(key: str, v) -> None:
         raise UserError(f"`{key}` must be an integer (got {v!r})")
     if s.type == "number" and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)):
         raise UserError(f"`{key}` must be a finite number (got {v!r})")
+    if "enum" in s.schema and v not in s.schema["enum"]:
+        raise UserError(f"`{key}` must be one of {', '.join(s.schema['enum'])} (got {v!r})")
     try:
         _check_range(key, v)
     except UserError as exc:

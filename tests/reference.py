@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnn.core import cells, kernel, model
+from rnn.core import cells, model
 
 
 @dataclass
@@ -67,14 +67,14 @@ def assert_same_trajectory(run, ref):
     assert abs(run.smooth - ref.smooths[-1]) <= 1e-12 * ref.smooths[-1]
     assert run.e == ref.e
     assert rel(run.h, ref.h) <= 1e-12 if ref.h.any() else not run.h.any()
-    kp, km = run.state.params(), run.state.memory()
+    kp, km = run.params(), run.memory()
     for name in model.PARAM_NAMES:
         assert rel(getattr(kp, name), getattr(ref.p, name)) <= 1e-12, name
         assert rel(getattr(km, name), getattr(ref.mem, name)) <= 1e-12, name
     # the best model: the state after the update with the lowest smooth loss
     assert run.best[1] == ref.best_step and abs(run.best[0] - ref.best_smooth) <= 1e-12 * ref.best_smooth
     assert run.best[2] == ref.best_x0
-    best = kernel.params_from_tuple(run.best_P)
+    best = run.best_params()
     for name in model.PARAM_NAMES:
         assert rel(getattr(best, name), getattr(ref.best_p, name)) <= 1e-12, name
     assert rel(run.best_h, ref.best_h) <= 1e-12 if ref.best_h.any() else not run.best_h.any()

@@ -50,15 +50,24 @@ def other_kernel(commit: str):
 
 def runner(k, book, p0, K, m, tau, n):
     """n updates per call of kernel module k, whichever signature its run_updates has."""
-    state = k.KernelState.from_params(p0)
-    P, M, work = state.param_tuple(), state.memory_tuple(), k.workspace(K, m, tau)
-    h, best_P, best_h = np.zeros(m), tuple(x.copy() for x in P), np.zeros(m)
+    named = hasattr(k, "Hyper")  # since the argument groups are named tuples
+    if named:
+        P, M = k.weights(p0), k.weights(p0.zeros_like())
+    else:
+        state = k.KernelState.from_params(p0)
+        P, M = state.param_tuple(), state.memory_tuple()
+    work = k.workspace(K, m, tau)
+    h, best_P, best_h = np.zeros(m), type(P)(*(x.copy() for x in P)), np.zeros(m)
     best, losses, smooths = np.array([np.inf, 0.0, 0.0]), np.zeros(n), np.zeros(n)
     pos = [0, 0, 0.0]
     grouped = len(inspect.signature(k.run_updates.py_func).parameters) == 7
 
     def run():
-        if grouped:
+        if named:
+            done, pos[0], pos[2] = k.run_updates(book, k.Hyper(0.1, 5.0, tau), k.State(P, M, h, work),
+                                                 k.Best(best_P, best_h, best), k.Record(losses, smooths),
+                                                 k.Position(*pos), n)
+        elif grouped:
             done, pos[0], pos[2] = k.run_updates(book, (0.1, 5.0, tau), (P, M, h, work), (best_P, best_h, best),
                                                  (losses, smooths), tuple(pos), n)
         else:  # e21fefd's

@@ -72,13 +72,13 @@ def _adagrad(P, M, work, reps):
 @njit(**JIT)
 def _forward(book, h, P, work, reps):
     for r in range(reps):
-        kernel._forward(book, 0, work[1].shape[0], h, P, work)
+        kernel.forward(book, 0, work.Pr.shape[0], h, P, work)
 
 
 @njit(**JIT)
 def _gradients(book, h, P, work, reps):
     for r in range(reps):
-        kernel._loss_and_gradients(book, 0, work[1].shape[0], h, P, work)
+        kernel.loss_and_gradients(book, 0, work.Pr.shape[0], h, P, work)
         work[9][:] = 0
 
 
@@ -93,10 +93,10 @@ def main(argv=None) -> int:
     K, m, tau, R = a.K, a.m, a.tau, a.reps
     rng = np.random.default_rng(0)
     book = rng.integers(0, K, 200_000).astype(np.int32)
-    state = kernel.KernelState.from_params(model.init_params(K, m, 0.01, 1))
-    P, M, work = state.param_tuple(), state.memory_tuple(), kernel.workspace(K, m, tau)
-    kernel._refresh_transposes(P, work)
-    kernel._loss_and_gradients(book, 0, tau, np.zeros(m), P, work)  # realistic values in every array
+    p0 = model.init_params(K, m, 0.01, 1)
+    P, M, work = kernel.weights(p0), kernel.weights(p0.zeros_like()), kernel.workspace(K, m, tau)
+    kernel.refresh_transposes(P, work)
+    kernel.loss_and_gradients(book, 0, tau, np.zeros(m), P, work)  # realistic values in every array
     a_, o_ = rng.standard_normal((tau, m)) * 0.5, rng.standard_normal((tau, K)) - 3.0
     train = (book, (1e-12, 5.0, tau), (P, M, np.zeros(m), work),
              (tuple(x.copy() for x in P), np.zeros(m), np.array([np.inf, 0.0, 0.0])), (np.zeros(R), np.zeros(R)))

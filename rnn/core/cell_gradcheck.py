@@ -22,6 +22,7 @@ from . import cell_kernels as ck
 from . import cells, gradcheck
 from .cell_kernels import JIT, _copy, _matvec, _product, _zero
 from .gradcheck import METHODS, max_errors
+from ..errors import UserError
 from .model import Params
 
 _INDEX = {"U": 0, "W": 1, "V": 2, "b": 3, "c": 4}  # position in Weights(UT, W, V, b, c)
@@ -64,10 +65,10 @@ def _finite_differences(book, tau, state0, P, work, which, h):
         old = theta[flat]
         _perturb(P, work, which, flat, old + h)
         _copy(state, state0)
-        up = ck._forward(book, 0, tau, state, P, work)
+        up = ck.forward(book, 0, tau, state, P, work)
         _perturb(P, work, which, flat, old - h)
         _copy(state, state0)
-        down = ck._forward(book, 0, tau, state, P, work)
+        down = ck.forward(book, 0, tau, state, P, work)
         _perturb(P, work, which, flat, old)
         grad[flat] = (up - down) / (2.0 * h)
     return grad
@@ -136,7 +137,7 @@ def _output_tangent(book, t, work, dh, do):
 @njit(**JIT)
 def _dual_numbers(book, tau, P, work, which):
     """dL/d(every entry of parameter `which`) by forward-mode dual numbers around the forward pass
-    already in work (`cell_kernels._forward`: states, gates, probabilities)."""
+    already in work (`cell_kernels.forward`: states, gates, probabilities)."""
     K, m = P.V.shape
     n = P.W.shape[0]
     lstm = n == 4 * m
@@ -185,7 +186,7 @@ def _dual_numbers(book, tau, P, work, which):
 def _kernel_state(p: Params, tau: int):
     cell = cells.cell_of(p)
     P, work = ck.weights(p), ck.workspace(cell, p.K, p.V.shape[1], tau)
-    ck._refresh_transposes(P, work)
+    ck.refresh_transposes(P, work)
     return P, work
 
 
@@ -200,7 +201,7 @@ def analytic_gradients(p: Params, book: np.ndarray, state0: np.ndarray) -> Param
         return gradcheck.analytic_gradients(p, book, state0)
     tau = len(book) - 1
     P, work = _kernel_state(p, tau)
-    ck._loss_and_gradients(np.asarray(book, np.int32), 0, tau, np.array(state0, np.float64), P, work)
+    ck.loss_and_gradients(np.asarray(book, np.int32), 0, tau, np.array(state0, np.float64), P, work)
     gUT = np.where(work.seen[:, None] == 1, work.gUT, 0.0)  # rows of absent characters are exactly zero
     return Params(U=gUT.T.copy(), W=work.gW.copy(), V=work.gV.copy(), b=work.gb.copy(), c=work.gc.copy())
 
@@ -216,7 +217,7 @@ def numerical_gradients(p: Params, book: np.ndarray, state0: np.ndarray, method:
     state0 = np.array(state0, np.float64)
     P, work = _kernel_state(p, tau)
     if method == "complex_step":
-        ck._forward(book, 0, tau, state0.copy(), P, work)
+        ck.forward(book, 0, tau, state0.copy(), P, work)
     grads = {}
     for name, which in _INDEX.items():
         flat = (_dual_numbers(book, tau, P, work, which) if method == "complex_step"
@@ -236,3 +237,27 @@ def check(cell: str, ids, K: int, m: int, *, sig: float, seq_length: int, seed: 
     state0 = np.zeros(cells.state_size(cell, m))
     analytic = analytic_gradients(p, book, state0)
     return max_errors(analytic, {method: numerical_gradients(p, book, state0, method, h) for method in methods}, eps)
+
+
+def run(ids, K: int, *, sizes, sig: float, seq_length: int, seed: int, methods, h: float, eps: float,
+        cells_=("rnn",)) -> dict:
+    """What gradcheck.json holds: the first cell's table at each hidden size (by_m), the other cells'
+    (by_cell, only when there are others: an RNN's file is as before cells existed), and the settings."""
+    if len(ids) < seq_length + 1:
+        raise UserError(f"the corpus has {len(ids)} characters; the gradient check needs seq_length + 1 = "
+                        f"{seq_length + 1}")
+    bad = [m for m in methods if m not in METHODS]
+    if bad or not methods:
+        raise UserError(f"`gradcheck.methods`: unknown {bad}; choose from {', '.join(METHODS)}")
+
+    def by_m(cell):
+        return {str(m): check(cell, ids, K, m, sig=sig, seq_length=seq_length, seed=seed, methods=methods, h=h,
+                              eps=eps) for m in sizes}
+
+    result = {"by_m": by_m(cells_[0]), **({"by_cell": {c: by_m(c) for c in cells_[1:]}} if len(cells_) > 1 else {}),
+              "settings": {"hidden_sizes": sizes, "sig": sig, "seq_length": seq_length, "seed": seed, "h": h,
+                           "eps": eps, "methods": methods, "h0": "zeros",
+                           "sequence": "first seq_length characters; targets shifted by one",
+                           "complex_step": "forward-mode dual numbers: Im L(theta + ih)/h in the limit h -> 0",
+                           **({"cells": list(cells_)} if tuple(cells_) != ("rnn",) else {})}}
+    return result

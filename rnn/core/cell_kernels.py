@@ -1,13 +1,14 @@
 """The compiled kernels of the gated cells, LSTM and GRU (docs/algorithm.md section 7): training
 (`update_step`, `run_updates`, with kernel.py's contract), the loss over a whole text and synthesis
-(these two also for the RNN), tested equal to the numpy reference `cells.py`.
+(these two also for the RNN), tested equal to the numpy reference `cells.py`. Sampling from any cell is
+`sample.synthesize`, with this module's `step_logits`.
 
 The same bits on any CPU, as kernel.py (docs/algorithm.md section 6): every sum runs in the order of
 `products.accumulate` / `products.matvec_acc`, exp, tanh, log and the sigmoid 1 / (1 + exp(-x)) are
 kernel.py's polynomials, no BLAS, no fast-math, no library reductions.
 
 Layout. The parameters and the AdaGrad memory are `Weights(UT, W, V, b, c)` with UT = U^T (K x G m: one
-row per character), W (G m x m), V (K x m), b (G m), c (K); kernel.KernelState makes them from a
+row per character), W (G m x m), V (K x m), b (G m), c (K); kernel.weights makes them from a
 model.Params of any cell. The cell is read from the shapes: G = rows of W / columns of W (4 lstm, 3 gru,
 1 rnn). `state` is the carried state vector of cells.py: h (m), or h then s (lstm, 2m). The argument
 groups are named tuples (below); as they are tuples, kernel.run_updates accepts them too.
@@ -30,16 +31,9 @@ from numba import njit
 
 from . import cells, kernel
 from .kernel import JIT, fast_exp, fast_log, fast_tanh
-from ..errors import UserError
 from .model import ADAGRAD_EPS, Params
 from .products import accumulate, matvec_acc
 
-Hyper = namedtuple("Hyper", "eta clip tau")
-Weights = namedtuple("Weights", "UT W V b c")  # parameters, or AdaGrad memory, in the kernel's layout
-State = namedtuple("State", "P M h work")  # parameters, memory, the carried state, scratch
-Best = namedtuple("Best", "P h best")  # the best model; best = [lowest smooth loss, its step, x0]
-Record = namedtuple("Record", "losses smooths")
-Position = namedtuple("Position", "e step smooth")
 Work = namedtuple("Work", [
     "H",  # (tau+1) x m: hidden states, H[0] = h_prev
     "S",  # (tau+1) x m: lstm, cell states (S[0] = s_prev); gru, S[t] = r_t * h_{t-1}
@@ -65,12 +59,7 @@ def workspace(cell: str, K: int, m: int, tau: int) -> Work:
                 seen=z(K, dtype=np.uint8), WT=z((m, G * m)), VT=z((m, K)))
 
 
-def weights(p: Params) -> Weights:
-    """A copy of p in the kernel's layout (the kernel writes its arrays in place)."""
-    return Weights(*kernel.KernelState.from_params(p).param_tuple())
-
-
-params_of = kernel.params_from_tuple  # Weights -> model.Params (a copy)
+weights, params_of = kernel.weights, kernel.params_of  # Params <-> Weights (copies), for every cell
 
 
 # --- the products, each compiled once --------------------------------------------------------------
@@ -236,7 +225,7 @@ def _output_loss(book, e, tau, P, work, loss):
 
 
 @njit(**JIT)
-def _forward(book, e, tau, state, P, work):
+def forward(book, e, tau, state, P, work):
     """The loss of the sequence at position e from the carried state; leaves the forward pass in work."""
     _load_state(state, work)
     for t in range(tau):
@@ -338,9 +327,9 @@ def _input_gradients(book, e, tau, work):
 
 
 @njit(**JIT)
-def _loss_and_gradients(book, e, tau, state, P, work):
+def loss_and_gradients(book, e, tau, state, P, work):
     """Forward and back-propagation (un-clipped) of the sequence at position e, into work."""
-    loss = _forward(book, e, tau, state, P, work)
+    loss = forward(book, e, tau, state, P, work)
     _output_backward(book, e, tau, P, work)
     if P.W.shape[0] == 4 * P.W.shape[1]:
         _lstm_backward(tau, P, work)
@@ -373,7 +362,7 @@ def _adagrad_and_transpose(theta, mem, grad, thetaT, eta, clip):
 
 
 @njit(**JIT)
-def _refresh_transposes(P, work):
+def refresh_transposes(P, work):
     """WT and VT from W and V (a copy, no arithmetic)."""
     _transpose(work.WT, P.W)
     _transpose(work.VT, P.V)
@@ -395,24 +384,25 @@ def _apply_update(P, M, work, eta, clip):
 
 
 @njit(**JIT)
-def update_step(book, e, tau, state, P, M, work, eta, clip):
-    """One update (docs/algorithm.md sections 3 and 7) on the sequence at position e, in place; state
+def update_step(book, e, hyper, state):
+    """One update (docs/algorithm.md sections 3 and 7) on the sequence at position e, in place; state.h
     becomes the carried state after the sequence. Returns the loss, with the parameters before the update."""
-    _refresh_transposes(P, work)
-    loss = _loss_and_gradients(book, e, tau, state, P, work)
-    _apply_update(P, M, work, eta, clip)
-    _store_state(state, work, tau)
+    P, M, h, work = state.P, state.M, state.h, state.work
+    refresh_transposes(P, work)
+    loss = loss_and_gradients(book, e, hyper.tau, h, P, work)
+    _apply_update(P, M, work, hyper.eta, hyper.clip)
+    _store_state(h, work, hyper.tau)
     return loss
 
 
 @njit(**JIT)
-def _keep_best(P, state, best_P, best_state):
-    _copy(best_P.UT.reshape(-1), P.UT.reshape(-1))
-    _copy(best_P.W.reshape(-1), P.W.reshape(-1))
-    _copy(best_P.V.reshape(-1), P.V.reshape(-1))
-    _copy(best_P.b, P.b)
-    _copy(best_P.c, P.c)
-    _copy(best_state, state)
+def _keep_best(P, state, best):
+    _copy(best.P.UT.reshape(-1), P.UT.reshape(-1))
+    _copy(best.P.W.reshape(-1), P.W.reshape(-1))
+    _copy(best.P.V.reshape(-1), P.V.reshape(-1))
+    _copy(best.P.b, P.b)
+    _copy(best.P.c, P.c)
+    _copy(best.h, state)
 
 
 @njit(**JIT)
@@ -429,20 +419,20 @@ def run_updates(book, hyper, state, best_state, record, position, n_steps):
     once a run of new minima ends (before the next update changes the parameters). Stops before
     updating on a non-finite loss. At an epoch's end e = 0 and the carried state is reset to 0.
     Returns (updates done, e, smooth)."""
-    eta, clip, tau = hyper
-    P, M, h, work = state
-    best_P, best_h, best = best_state
-    losses, smooths = record
-    e, step, smooth = position
+    eta, clip, tau = hyper.eta, hyper.clip, hyper.tau
+    P, M, h, work = state.P, state.M, state.h, state.work
+    best = best_state.best
+    losses, smooths = record.losses, record.smooths
+    e, step, smooth = position.e, position.step, position.smooth
     N = book.shape[0]
-    _refresh_transposes(P, work)
+    refresh_transposes(P, work)
     pending = False
     done = n_steps
     for s in range(n_steps):
-        loss = _loss_and_gradients(book, e, tau, h, P, work)
+        loss = loss_and_gradients(book, e, tau, h, P, work)
         new_smooth = loss if step == 0 else 0.999 * smooth + 0.001 * loss
         if pending and not new_smooth < best[0]:
-            _keep_best(P, h, best_P, best_h)
+            _keep_best(P, h, best_state)
             pending = False
         if not np.isfinite(loss):
             losses[s] = loss
@@ -466,7 +456,7 @@ def run_updates(book, hyper, state, best_state, record, position, n_steps):
         if pending:
             best[2] = book[e]
     if pending:
-        _keep_best(P, h, best_P, best_h)
+        _keep_best(P, h, best_state)
     return done, e, smooth
 
 
@@ -477,7 +467,7 @@ def _loss_over_text(book, state, P, work):
     the losses summed one target at a time, in order (the block length changes no bit)."""
     block = work.Pr.shape[0]
     n = book.shape[0]
-    _refresh_transposes(P, work)
+    refresh_transposes(P, work)
     total = 0.0
     e = 0
     while e < n - 1:
@@ -507,97 +497,9 @@ def loss_over_text(book, p: Params, state0, block: int = 64) -> float:
 @njit(inline="always", **JIT)
 def step_logits(x, state, P, work, o):
     """One step of synthesis: the state advances on input x, o = c + V h (fixed order).
-    Needs work.WT and work.VT (`_refresh_transposes`)."""
+    Needs work.WT and work.VT (`refresh_transposes`)."""
     _load_state(state, work)
     _step(x, 0, P, work)
     _store_state(state, work, 1)
     _copy(o, P.c)
     _matvec(o, work.H[1], work.VT, False)
-
-
-@njit(inline="always", **JIT)
-def _descending(o, order):
-    """order = the indices of o from its largest entry to its smallest, ties in index order (the
-    order of a stable sort of -o), by insertion."""
-    for k in range(o.shape[0]):
-        j = k
-        while j > 0 and o[order[j - 1]] < o[k]:
-            order[j] = order[j - 1]
-            j -= 1
-        order[j] = k
-
-
-@njit(inline="always", **JIT)
-def _draw(o, u, temperature, top_p, cdf, order):
-    """The character drawn from logits o (overwritten) with one uniform u: softmax(o / temperature),
-    top-p, inverse CDF (docs/algorithm.md sections 4.2-4.4; sample._sample's rule, the same bits)."""
-    K = o.shape[0]
-    mo = o[0]
-    for k in range(1, K):
-        mo = max(mo, o[k])
-    mx = mo / temperature
-    if abs(mx) < np.inf:
-        for k in range(K):
-            o[k] = o[k] / temperature
-    else:  # o / temperature overflows (temperature near 0): the same limit, o - max o scaled first
-        mx = 0.0
-        for k in range(K):
-            o[k] = (o[k] - mo) / temperature
-    s = 0.0
-    for k in range(K):
-        o[k] = fast_exp(o[k] - mx)
-        s += o[k]
-    for k in range(K):
-        o[k] = o[k] / s
-    if top_p < 1.0:  # keep the smallest set of most likely characters reaching top_p
-        _descending(o, order)
-        total = 0.0
-        keep = K
-        for r in range(K):
-            total += o[order[r]]
-            if total >= top_p:
-                keep = r + 1
-                break
-        for r in range(keep, K):
-            o[order[r]] = 0.0
-    total = 0.0  # inverse CDF: the first k with cdf[k] > u * cdf[K - 1]
-    for k in range(K):
-        total += o[k]
-        cdf[k] = total
-    v = u * cdf[K - 1]
-    for k in range(K):
-        if cdf[k] > v:
-            return k
-    return K - 1
-
-
-@njit(**JIT)
-def _sample(P, work, state, x, uniforms, temperature, top_p, out):
-    K = P.V.shape[0]
-    o = np.empty(K)
-    cdf = np.empty(K)
-    order = np.empty(K, dtype=np.int64)
-    _refresh_transposes(P, work)
-    for t in range(out.shape[0]):
-        step_logits(x, state, P, work, o)
-        x = _draw(o, uniforms[t], temperature, top_p, cdf, order)
-        out[t] = x
-
-
-def synthesize(p: Params, state0, x0: int, n: int, rng: np.random.Generator,
-               temperature: float = 1.0, top_p: float = 1.0) -> np.ndarray:
-    """n character ids from a model of any cell, from the carried state state0 and input x0; one
-    uniform draw per character (rng.random(n)). For the RNN, the same ids as sample.synthesize, and
-    the same checks: nothing reaches the compiled sampler unchecked."""
-    cell = cells.cell_of(p)
-    K, m = p.V.shape
-    state = np.array(state0, dtype=np.float64)
-    if not (0 < temperature < np.inf and 0 < top_p <= 1 and n >= 0):
-        raise UserError(f"temperature must be > 0 and finite, top_p in (0, 1], the length >= 0 "
-                        f"(got {temperature}, {top_p}, {n})")
-    if not 0 <= x0 < K or state.shape != (cells.state_size(cell, m),) or not np.isfinite(state).all():
-        raise UserError(f"the start character {x0} or the state is outside the model ({cell}, K = {K}, m = {m})")
-    out = np.empty(n, dtype=np.int32)
-    _sample(weights(p), workspace(cell, K, m, 1), state, int(x0), rng.random(n), float(temperature),
-            float(top_p), out)
-    return out

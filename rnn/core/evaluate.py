@@ -15,7 +15,8 @@ from numba import njit
 from ..errors import UserError
 from .kernel import JIT, fast_exp, fast_log
 from .model import Params
-from .sample import step
+from . import cell_kernels, cells
+from .sample import rnn_model, step
 
 LN2 = math.log(2.0)
 
@@ -49,10 +50,7 @@ def total_loss(model, h, book):
     return total
 
 
-def kernel_model(p: Params):
-    """(UT, WT, VT, b, c) of a model, contiguous float64: what `total_loss` and sampling read."""
-    c64 = lambda a: np.array(a, dtype=np.float64, order="C")  # noqa: E731
-    return c64(p.U.T), c64(p.W.T), c64(p.V.T), c64(p.b), c64(p.c)
+kernel_model = rnn_model  # (UT, WT, VT, b, c): what total_loss and the RNN's sampling read
 
 
 def bits_per_character(total_nats: float, characters: int) -> float:
@@ -68,8 +66,10 @@ def evaluate(p: Params, ids, h0=None) -> dict:
         raise ValueError("a text of at least 2 characters is needed to predict one")
     if book.min() < 0 or book.max() >= p.K:
         raise ValueError("the text holds characters outside the model's vocabulary")
-    h = np.zeros(p.m) if h0 is None else np.array(h0, dtype=np.float64)
-    total = total_loss(kernel_model(p), h, book)
+    cell = cells.cell_of(p)
+    h = np.zeros(cells.state_size(cell, p.m)) if h0 is None else np.array(h0, dtype=np.float64)
+    total = (total_loss(kernel_model(p), h, book) if cell == "rnn"  # the gated cells: cell_kernels' loss
+             else cell_kernels.loss_over_text(book, p, h))
     if not math.isfinite(total):
         raise UserError("the model's loss over the text is not finite: its weights overflow; retrain it")
     n = book.shape[0] - 1
@@ -80,7 +80,7 @@ def evaluate_run(epochs_file, corpus, seq_length: int, validation_fraction: floa
     """evaluation.json of a run: at the end of every epoch, the exact loss of its model over the
     training part and, when there is one, over the held-out part (docs/algorithm.md section 8.3)."""
     from .corpus import training_part
-    from .model import load_epoch_models
+    from .modelfile import load_epoch_models
 
     models, vocab, meta = load_epoch_models(epochs_file)
     if vocab != corpus.vocab:

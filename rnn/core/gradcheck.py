@@ -18,7 +18,6 @@ from numba import njit
 
 from . import kernel
 from .kernel import JIT
-from ..errors import UserError
 from .model import Params, init_params
 from .products import matvec_acc
 
@@ -33,27 +32,27 @@ def relative_error(a, n, eps: float = 1e-15):
 
 @njit(**JIT)
 def _flat(P, which):
-    """Parameter `which` of the kernel's (UT, W, V, b, c) as a flat view (a tuple needs constant indices)."""
+    """Parameter `which` (_INDEX) of the kernel's Weights as a flat view."""
     if which == 0:
-        return P[0].reshape(-1)
+        return P.UT.reshape(-1)
     if which == 1:
-        return P[1].reshape(-1)
+        return P.W.reshape(-1)
     if which == 2:
-        return P[2].reshape(-1)
+        return P.V.reshape(-1)
     if which == 3:
-        return P[3]
-    return P[4]
+        return P.b
+    return P.c
 
 
 @njit(**JIT)
 def _perturb(P, work, which, flat, value):
     """Set one entry of parameter `which` and of its transposed copy."""
     _flat(P, which)[flat] = value
-    m = P[1].shape[0]
+    m = P.W.shape[0]
     if which == 1:
-        work[10][flat % m, flat // m] = value
+        work.WT[flat % m, flat // m] = value
     elif which == 2:
-        work[11][flat % m, flat // m] = value
+        work.VT[flat % m, flat // m] = value
 
 
 @njit(**JIT)
@@ -65,10 +64,10 @@ def _finite_differences(book, tau, h0, P, work, which, h):
         old = theta[flat]
         _perturb(P, work, which, flat, old + h)
         hcopy[:] = h0
-        up = kernel._forward(book, 0, tau, hcopy, P, work)
+        up = kernel.forward(book, 0, tau, hcopy, P, work)
         _perturb(P, work, which, flat, old - h)
         hcopy[:] = h0
-        down = kernel._forward(book, 0, tau, hcopy, P, work)
+        down = kernel.forward(book, 0, tau, hcopy, P, work)
         _perturb(P, work, which, flat, old)
         grad[flat] = (up - down) / (2.0 * h)
     return grad
@@ -78,10 +77,8 @@ def _finite_differences(book, tau, h0, P, work, which, h):
 def _dual_numbers(book, tau, P, work, which, cols):
     """dL/d(every entry of parameter `which`) by forward-mode dual numbers around the forward pass
     already in work (H and the probabilities)."""
-    H, Pr = work[0], work[1]
-    WT, VT = work[10], work[11]
-    m = P[1].shape[0]
-    K = P[2].shape[0]
+    H, Pr, WT, VT = work.H, work.Pr, work.WT, work.VT
+    m, K = P.W.shape[0], P.V.shape[0]
     theta = _flat(P, which)
     grad = np.zeros(theta.size)
     dh = np.zeros(m)
@@ -122,10 +119,9 @@ def _dual_numbers(book, tau, P, work, which, cols):
 
 
 def _kernel_state(p: Params, tau: int):
-    state = kernel.KernelState.from_params(p)
-    work = kernel.workspace(p.K, p.m, tau)
-    kernel._refresh_transposes(state.param_tuple(), work)
-    return state.param_tuple(), work
+    P, work = kernel.weights(p), kernel.workspace(p.K, p.m, tau)
+    kernel.refresh_transposes(P, work)
+    return P, work
 
 
 def _as_model_layout(name: str, flat: np.ndarray, p: Params) -> np.ndarray:
@@ -136,10 +132,9 @@ def analytic_gradients(p: Params, book: np.ndarray, h0: np.ndarray) -> Params:
     """Un-clipped gradients of the sequence book[:-1] -> book[1:], from the kernel's back-propagation."""
     tau = len(book) - 1
     P, work = _kernel_state(p, tau)
-    kernel._loss_and_gradients(np.asarray(book, np.int32), 0, tau, h0.copy(), P, work)
-    gUT, gW, gV, gb, gc, seen = work[4:10]
-    gUT = np.where(seen[:, None] == 1, gUT, 0.0)  # rows of absent characters are exactly zero
-    return Params(U=gUT.T.copy(), W=gW.copy(), V=gV.copy(), b=gb.copy(), c=gc.copy())
+    kernel.loss_and_gradients(np.asarray(book, np.int32), 0, tau, h0.copy(), P, work)
+    gUT = np.where(work.seen[:, None] == 1, work.gUT, 0.0)  # rows of absent characters are exactly zero
+    return Params(U=gUT.T.copy(), W=work.gW.copy(), V=work.gV.copy(), b=work.gb.copy(), c=work.gc.copy())
 
 
 def numerical_gradients(p: Params, book: np.ndarray, h0: np.ndarray, method: str, h: float = 1e-4) -> Params:
@@ -150,7 +145,7 @@ def numerical_gradients(p: Params, book: np.ndarray, h0: np.ndarray, method: str
     book = np.asarray(book, np.int32)
     P, work = _kernel_state(p, tau)
     if method == "complex_step":
-        kernel._forward(book, 0, tau, h0.copy(), P, work)
+        kernel.forward(book, 0, tau, h0.copy(), P, work)
     grads = {}
     for name, which in _INDEX.items():
         cols = P[which].shape[1] if P[which].ndim == 2 else 1  # the entry's row and column
@@ -175,20 +170,3 @@ def check(ids, K: int, m: int, *, sig: float, seq_length: int, seed: int,
     h0 = np.zeros(m)
     analytic = analytic_gradients(p, book, h0)
     return max_errors(analytic, {method: numerical_gradients(p, book, h0, method, h) for method in methods}, eps)
-
-
-def run(ids, K: int, *, sizes, sig: float, seq_length: int, seed: int, methods, h: float, eps: float) -> dict:
-    """What gradcheck.json holds: the table at each hidden size, and the settings that made it."""
-    if len(ids) < seq_length + 1:
-        raise UserError(f"the corpus has {len(ids)} characters; the gradient check needs seq_length + 1 = "
-                        f"{seq_length + 1}")
-    bad = [m for m in methods if m not in METHODS]
-    if bad or not methods:
-        raise UserError(f"`gradcheck.methods`: unknown {bad}; choose from {', '.join(METHODS)}")
-    by_m = {str(m): check(ids, K, m, sig=sig, seq_length=seq_length, seed=seed, methods=methods, h=h, eps=eps)
-            for m in sizes}
-    return {"by_m": by_m,
-            "settings": {"hidden_sizes": sizes, "sig": sig, "seq_length": seq_length, "seed": seed, "h": h,
-                         "eps": eps, "methods": methods, "h0": "zeros",
-                         "sequence": "first seq_length characters; targets shifted by one",
-                         "complex_step": "forward-mode dual numbers: Im L(theta + ih)/h in the limit h -> 0"}}

@@ -28,7 +28,7 @@ chain of dependent operations); softmax sums, copies and the rest about 18 us. T
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections import namedtuple
 
 import numpy as np
 from llvmlite import ir
@@ -147,74 +147,44 @@ def fast_log(x):
     return dk * _LN2_HI_LOG + (2.0 * z + (2.0 * z * w * s + dk * _LN2_LO_LOG))
 
 
-# --- the state the kernel works on --------------------------------------------------------------
-@dataclass
-class KernelState:
-    """Parameters and AdaGrad memory in the kernel's layout (UT = U^T)."""
-
-    UT: np.ndarray
-    W: np.ndarray
-    V: np.ndarray
-    b: np.ndarray
-    c: np.ndarray
-    mUT: np.ndarray
-    mW: np.ndarray
-    mV: np.ndarray
-    mb: np.ndarray
-    mc: np.ndarray
-
-    @classmethod
-    def from_params(cls, p: Params, mem: Params | None = None) -> "KernelState":
-        mem = p.zeros_like() if mem is None else mem
-        c64 = lambda a: np.array(a, dtype=np.float64, order="C")  # a copy: the kernel writes in place  # noqa: E731
-        return cls(
-            UT=c64(p.U.T), W=c64(p.W), V=c64(p.V), b=c64(p.b), c=c64(p.c),
-            mUT=c64(mem.U.T), mW=c64(mem.W), mV=c64(mem.V), mb=c64(mem.b), mc=c64(mem.c),
-        )
-
-    def params(self) -> Params:
-        return params_from_tuple(self.param_tuple())
-
-    def memory(self) -> Params:
-        return params_from_tuple(self.memory_tuple())
-
-    def param_tuple(self):
-        return (self.UT, self.W, self.V, self.b, self.c)
-
-    def memory_tuple(self):
-        return (self.mUT, self.mW, self.mV, self.mb, self.mc)
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @staticmethod
-    def memory_names() -> tuple[str, ...]:
-        """The names of the AdaGrad memory's arrays (sums of squares: never negative)."""
-        return ("mUT", "mW", "mV", "mb", "mc")
+# --- the state the kernel works on: named argument groups -----------------------------------------
+# Every compiled training kernel (this one, cell_kernels.py) takes the same groups; numba compiles
+# attribute access on named tuples like tuple indexing.
+Hyper = namedtuple("Hyper", "eta clip tau")
+Weights = namedtuple("Weights", "UT W V b c")  # parameters, or AdaGrad memory, in the kernel's layout
+State = namedtuple("State", "P M h work")  # parameters, memory, the carried state (h_prev), scratch
+Best = namedtuple("Best", "P h best")  # the best model; best = [lowest smooth loss, its step, x0]
+Record = namedtuple("Record", "losses smooths")  # one entry per update to make
+Position = namedtuple("Position", "e step smooth")  # text position, updates done, smooth loss after them
+Work = namedtuple("Work", [
+    "H",  # (tau+1) x m: hidden states, H[0] = h_prev
+    "Pr",  # tau x K: logits, then probabilities, then dL/do
+    "dHo",  # tau x m: dO V
+    "dA",  # tau x m: dL/da
+    "gUT", "gW", "gV", "gb", "gc",  # gradients, in the layout of Weights (gUT: rows of seen characters only)
+    "seen",  # K: which characters occur in the sequence
+    "WT", "VT",  # W^T, V^T: the forward products read W and V by columns
+])
 
 
-def params_from_tuple(P) -> Params:
-    """A copy, in the model's layout, of arrays in the kernel's (UT, W, V, b, c)."""
-    UT, W, V, b, c = P
+def weights(p: Params) -> Weights:
+    """A copy of p in the kernel's layout (UT = U^T, one contiguous row per character): the kernel
+    writes its arrays in place."""
+    c64 = lambda a: np.array(a, dtype=np.float64, order="C")  # noqa: E731
+    return Weights(UT=c64(p.U.T), W=c64(p.W), V=c64(p.V), b=c64(p.b), c=c64(p.c))
+
+
+def params_of(w) -> Params:
+    """A copy, in the model's layout, of Weights (or of arrays in their order)."""
+    UT, W, V, b, c = w
     return Params(U=UT.T.copy(), W=W.copy(), V=V.copy(), b=b.copy(), c=c.copy())
 
 
-def workspace(K: int, m: int, tau: int):
+def workspace(K: int, m: int, tau: int) -> Work:
     """Scratch arrays for one update step, allocated once per training run."""
-    return (
-        np.zeros((tau + 1, m)),  # H: hidden states, H[0] = h_prev
-        np.zeros((tau, K)),  # P: logits, then probabilities, then dO
-        np.zeros((tau, m)),  # dHo: dO V
-        np.zeros((tau, m)),  # dA
-        np.zeros((K, m)),  # gUT (rows of the sequence's characters only)
-        np.zeros((m, m)),  # gW
-        np.zeros((K, m)),  # gV
-        np.zeros(m),  # gb
-        np.zeros(K),  # gc
-        np.zeros(K, dtype=np.uint8),  # which characters occur in the sequence
-        np.zeros((m, m)),  # WT = W^T, for the forward products
-        np.zeros((m, K)),  # VT = V^T
-    )
+    z = np.zeros
+    return Work(H=z((tau + 1, m)), Pr=z((tau, K)), dHo=z((tau, m)), dA=z((tau, m)), gUT=z((K, m)), gW=z((m, m)),
+                gV=z((K, m)), gb=z(m), gc=z(K), seen=z(K, dtype=np.uint8), WT=z((m, m)), VT=z((m, K)))
 
 
 # --- one update step ------------------------------------------------------------------------------
@@ -337,10 +307,10 @@ def _transpose(dst, src):
 
 
 @njit(**JIT)
-def _refresh_transposes(P, work):
+def refresh_transposes(P, work):
     """WT and VT from W and V: the forward pass reads W and V by columns."""
-    _transpose(work[10], P[1])
-    _transpose(work[11], P[2])
+    _transpose(work.WT, P.W)
+    _transpose(work.VT, P.V)
 
 
 def _typed_without_literals(dispatcher):
@@ -358,15 +328,13 @@ def _typed_without_literals(dispatcher):
 
 @_typed_without_literals
 @njit(**JIT)
-def _forward(book, e, tau, h, P, work):
+def forward(book, e, tau, h, P, work):
     """The loss of the sequence at position e from h_prev = h; leaves H and the probabilities in work.
 
     Every sum runs in a fixed order (`products`), and exp, tanh and log are this module's own, so
     the result has the same bits on any CPU."""
-    UT, W, V, b, c = P
-    H, Pr, dHo, dA, gUT, gW, gV, gb, gc, seen, WT, VT = work
-    m = W.shape[0]
-    K = V.shape[0]
+    UT, b, c, H, Pr, WT, VT = P.UT, P.b, P.c, work.H, work.Pr, work.WT, work.VT
+    m, K = P.W.shape[0], P.V.shape[0]
 
     # a_t = (U x_t + b) + W h_{t-1}, h_t = tanh(a_t)
     for i in range(m):
@@ -406,13 +374,13 @@ def _forward(book, e, tau, h, P, work):
 
 
 @njit(**JIT)
-def _loss_and_gradients(book, e, tau, h, P, work):
+def loss_and_gradients(book, e, tau, h, P, work):
     """Forward and back-propagation on the sequence at position e from h_prev = h, into work."""
-    UT, W, V, b, c = P
-    H, Pr, dHo, dA, gUT, gW, gV, gb, gc, seen, WT, VT = work
-    m = W.shape[0]
-    K = V.shape[0]
-    loss = _forward(book, e, tau, h, P, work)
+    W, V = P.W, P.V
+    H, Pr, dHo, dA, gUT, gW, gV, gb, gc, seen = (work.H, work.Pr, work.dHo, work.dA, work.gUT, work.gW,
+                                                  work.gV, work.gb, work.gc, work.seen)
+    m, K = W.shape[0], V.shape[0]
+    loss = forward(book, e, tau, h, P, work)
     for t in range(tau):
         Pr[t, book[e + t + 1]] -= 1.0  # Pr becomes dL/do
 
@@ -455,69 +423,67 @@ def _loss_and_gradients(book, e, tau, h, P, work):
 @njit(inline="always", **JIT)
 def _apply_update(P, M, work, eta, clip):
     """Clip + AdaGrad; U only where the sequence's characters are."""
-    UT, W, V, b, c = P
-    mUT, mW, mV, mb, mc = M
-    H, Pr, dHo, dA, gUT, gW, gV, gb, gc, seen, WT, VT = work
-    K = V.shape[0]
-    for k in range(K):
+    seen = work.seen
+    for k in range(P.V.shape[0]):
         if seen[k]:
             seen[k] = 0
-            _adagrad(UT[k], mUT[k], gUT[k], eta, clip)
+            _adagrad(P.UT[k], M.UT[k], work.gUT[k], eta, clip)
     # whole matrices as one flat pass each: fewer short rows means fewer scalar loop remainders
-    _adagrad_and_transpose(W, mW, gW, work[10], eta, clip)
-    _adagrad_and_transpose(V, mV, gV, work[11], eta, clip)
-    _adagrad(b, mb, gb, eta, clip)
-    _adagrad(c, mc, gc, eta, clip)
+    _adagrad_and_transpose(P.W, M.W, work.gW, work.WT, eta, clip)
+    _adagrad_and_transpose(P.V, M.V, work.gV, work.VT, eta, clip)
+    _adagrad(P.b, M.b, work.gb, eta, clip)
+    _adagrad(P.c, M.c, work.gc, eta, clip)
 
 
 @njit(**JIT)
-def update_step(book, e, tau, h, P, M, work, eta, clip):
-    """One update (docs/algorithm.md section 3) on the sequence at position e, in place; h (h_prev) becomes the last hidden state.
-
-    Returns the sequence's loss, computed with the parameters before the update."""
-    _refresh_transposes(P, work)
-    loss = _loss_and_gradients(book, e, tau, h, P, work)
-    _apply_update(P, M, work, eta, clip)
-    _copy(h, work[0][tau])
+def update_step(book, e, hyper, state):
+    """One update (docs/algorithm.md section 3) on the sequence at position e, in place; state.h (h_prev)
+    becomes the last hidden state. Returns the sequence's loss, computed with the parameters before
+    the update."""
+    P, M, h, work = state.P, state.M, state.h, state.work
+    refresh_transposes(P, work)
+    loss = loss_and_gradients(book, e, hyper.tau, h, P, work)
+    _apply_update(P, M, work, hyper.eta, hyper.clip)
+    _copy(h, work.H[hyper.tau])
     return loss
 
 
 @njit(inline="always", **JIT)
-def _keep_best(P, h, best_P, best_h):
-    _copy(best_P[0], P[0])
-    _copy(best_P[1], P[1])
-    _copy(best_P[2], P[2])
-    _copy(best_P[3], P[3])
-    _copy(best_P[4], P[4])
-    _copy(best_h, h)
+def _keep_best(P, h, best):
+    _copy(best.P.UT, P.UT)
+    _copy(best.P.W, P.W)
+    _copy(best.P.V, P.V)
+    _copy(best.P.b, P.b)
+    _copy(best.P.c, P.c)
+    _copy(best.h, h)
 
 
 @njit(**JIT)
 def run_updates(book, hyper, state, best_state, record, position, n_steps):
-    """Up to n_steps updates (docs/algorithm.md section 3), recording every loss. The arguments:
+    """Up to n_steps updates (docs/algorithm.md section 3), recording every loss (the groups are the
+    named tuples above, which `run.Run` builds):
 
-    hyper = (eta, clip, tau); state = (P, M, h, work): parameters, AdaGrad memory, h_prev and scratch;
-    best_state = (best_P, best_h, best); record = (losses, smooths), one entry per update to make;
-    position = (e, step, smooth): the text position, the updates done before and the smooth loss
-    after them (ignored when step == 0: it starts at the first loss). best = [lowest smooth loss, its step, x0]: the best
-    model is the state after that update (parameters, and the h and x0 the next update starts
-    from), copied to best_P, best_h. The copy is made only once a run of new minima ends (before
-    the next update changes the parameters), not at every improving step. Stops before updating
-    on a non-finite loss. Returns (updates done, e, smooth)."""
-    eta, clip, tau = hyper
-    P, M, h, work = state
-    best_P, best_h, best = best_state
-    losses, smooths = record
-    e, step, smooth = position
+    hyper: eta, clip, tau; state: P, M (Weights), h (h_prev) and work; best_state: the best model's
+    P and h, and best = [lowest smooth loss, its step, x0]; record: losses and smooths, one entry per
+    update to make; position: e, step (updates done before) and smooth (the smooth loss after them;
+    ignored when step == 0: it starts at the first loss). The best model is the state after the update
+    with the lowest smooth loss (parameters, and the h and x0 the next update starts from). It is copied
+    only once a run of new minima ends (before the next update changes the parameters), not at every
+    improving step. Stops before updating on a non-finite loss. Returns (updates done, e, smooth)."""
+    eta, clip, tau = hyper.eta, hyper.clip, hyper.tau
+    P, M, h, work = state.P, state.M, state.h, state.work
+    best = best_state.best
+    losses, smooths = record.losses, record.smooths
+    e, step, smooth = position.e, position.step, position.smooth
     N = book.shape[0]
-    _refresh_transposes(P, work)
+    refresh_transposes(P, work)
     pending = False
     done = n_steps
     for s in range(n_steps):
-        loss = _loss_and_gradients(book, e, tau, h, P, work)
+        loss = loss_and_gradients(book, e, tau, h, P, work)
         new_smooth = loss if step == 0 else 0.999 * smooth + 0.001 * loss
         if pending and not new_smooth < best[0]:
-            _keep_best(P, h, best_P, best_h)
+            _keep_best(P, h, best_state)
             pending = False
         if not np.isfinite(loss):
             losses[s] = loss
@@ -533,7 +499,7 @@ def run_updates(book, hyper, state, best_state, record, position, n_steps):
             best[1] = step
             pending = True
         _apply_update(P, M, work, eta, clip)
-        _copy(h, work[0][tau])
+        _copy(h, work.H[tau])
         e += tau
         if e > N - tau - 1:
             e = 0
@@ -541,5 +507,5 @@ def run_updates(book, hyper, state, best_state, record, position, n_steps):
         if pending:
             best[2] = book[e]
     if pending:
-        _keep_best(P, h, best_P, best_h)
+        _keep_best(P, h, best_state)
     return done, e, smooth

@@ -10,12 +10,9 @@ forward pass on complex numbers). The compiled kernel in `kernel.py` must agree 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError
-from ..files import save_npz
 
 ADAGRAD_EPS = 1e-8
 PARAM_NAMES = ("U", "W", "V", "b", "c")
@@ -33,7 +30,8 @@ class Params:
 
     @property
     def m(self) -> int:
-        return self.W.shape[0]
+        """Hidden units: W's columns (its rows are G m for a cell of G blocks: docs/algorithm.md section 7)."""
+        return self.W.shape[1]
 
     @property
     def K(self) -> int:
@@ -114,87 +112,3 @@ def update(p: Params, mem: Params, x, y, h_prev, eta: float, clip: float = 5.0):
         Mi += gi * gi
         getattr(p, name)[...] -= eta * gi / np.sqrt(Mi + ADAGRAD_EPS)
     return L, h
-
-
-# --- model files: one .npz, no pickle, with the vocabulary and the state to sample from ---
-
-def save_model(path, p: Params, vocab: str, h=None, x0: int = 0, **meta) -> None:
-    """Write parameters, vocabulary, the hidden state and next input to sample from, and metadata."""
-    h = np.zeros(p.m) if h is None else h
-    extra = {f"meta_{k}": np.array(v) for k, v in meta.items()}
-    save_npz(path, **p.arrays(), vocab=np.array(vocab), h=h, x0=np.array(x0), **extra)
-
-
-def load_model(path):
-    """(params, vocab, h, x0, meta) from a model file, refusing damaged or inconsistent files: shapes
-    that disagree, a value that is not finite, a start character outside the vocabulary. Nothing read
-    here reaches the compiled sampler unchecked."""
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"{path}: model file not found")
-    if not path.is_file():
-        raise UserError(f"{path}: not a regular file (a directory, pipe or device); give a model file (.npz)")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except Exception as exc:  # noqa: BLE001 - truncated zip, bad header, ...: all mean a damaged file
-        raise UserError(f"{path}: not a readable model file ({type(exc).__name__}: {exc}); retrain it")
-    missing = [k for k in (*PARAM_NAMES, "vocab", "h", "x0") if k not in arrays]
-    if missing:
-        raise UserError(f"{path}: model file lacks {', '.join(missing)}; retrain it")
-    numeric = [k for k in (*PARAM_NAMES, "h") if arrays[k].dtype.kind not in "fiu"]
-    if numeric or arrays["x0"].dtype.kind not in "iu" or arrays["x0"].shape != () or arrays["vocab"].shape != ():
-        raise UserError(f"{path}: model file has arrays of the wrong kind ({', '.join(numeric) or 'x0 or vocab'}); "
-                        "retrain it")
-    p = Params(**{k: arrays[k].astype(np.float64) for k in PARAM_NAMES})
-    vocab = str(arrays["vocab"])
-    if p.U.ndim != 2:
-        raise UserError(f"{path}: inconsistent parameter shapes or vocabulary size; retrain it")
-    m, K = p.U.shape
-    h = arrays["h"].astype(np.float64)
-    shapes_ok = (
-        p.W.shape == (m, m) and p.V.shape == (K, m) and p.b.shape == (m,) and p.c.shape == (K,)
-        and h.shape == (m,) and len(vocab) == K and K > 0
-    )
-    if not shapes_ok:
-        raise UserError(f"{path}: inconsistent parameter shapes or vocabulary size; retrain it")
-    bad = [k for k, a in (*p.arrays().items(), ("h", h)) if not np.isfinite(a).all()]
-    if bad:
-        raise UserError(f"{path}: {', '.join(bad)} hold values that are not finite (NaN or infinite); retrain it")
-    x0 = int(arrays["x0"])
-    if not 0 <= x0 < K:
-        raise UserError(f"{path}: start character x0 = {x0} is outside the vocabulary of {K}; retrain it")
-    meta = {k[5:]: arrays[k].item() for k in arrays if k.startswith("meta_") and arrays[k].size == 1}
-    return p, vocab, h, x0, meta
-
-
-def save_epoch_models(path, models: list[Params], vocab: str, **meta) -> None:
-    """The parameters at the end of every epoch, stacked (U has shape epochs x m x K, ...), with the
-    vocabulary and metadata: what the evaluation reads (docs/algorithm.md section 8.3)."""
-    stacked = {name: np.stack([getattr(p, name) for p in models]) for name in PARAM_NAMES}
-    save_npz(path, **stacked, vocab=np.array(vocab), **{f"meta_{k}": np.array(v) for k, v in meta.items()})
-
-
-def load_epoch_models(path) -> tuple[list[Params], str, dict]:
-    """(models, vocab, meta) of an epochs file, checked like a model file: shapes, finite values."""
-    path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except FileNotFoundError:
-        raise UserError(f"{path}: not found; run snakemake again to train it") from None
-    except Exception as exc:  # noqa: BLE001 - a damaged file
-        raise UserError(f"{path}: not a readable epochs file ({type(exc).__name__}); retrain it") from None
-    missing = [k for k in (*PARAM_NAMES, "vocab") if k not in arrays]
-    if missing or any(arrays[k].dtype.kind != "f" or arrays[k].ndim < 2 for k in PARAM_NAMES):
-        raise UserError(f"{path}: epochs file lacks or misshapes {', '.join(missing) or 'its parameters'}; retrain it")
-    vocab = str(arrays["vocab"])
-    E, m, K = arrays["U"].shape if arrays["U"].ndim == 3 else (0, 0, 0)
-    shapes = {"U": (E, m, K), "W": (E, m, m), "V": (E, K, m), "b": (E, m), "c": (E, K)}
-    if E == 0 or any(arrays[k].shape != shape for k, shape in shapes.items()) or len(vocab) != K:
-        raise UserError(f"{path}: inconsistent parameter shapes or vocabulary size; retrain it")
-    if not all(np.isfinite(arrays[k]).all() for k in PARAM_NAMES):
-        raise UserError(f"{path}: parameters that are not finite (NaN or infinite); retrain it")
-    models = [Params(**{k: arrays[k][e].copy() for k in PARAM_NAMES}) for e in range(E)]
-    meta = {k[5:]: arrays[k].item() for k in arrays if k.startswith("meta_") and arrays[k].size == 1}
-    return models, vocab, meta

@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit
 
 from ..errors import UserError
+from . import cell_kernels, cells
 from .kernel import JIT, fast_exp, fast_tanh
 from .model import Params
 from .products import matvec_acc
@@ -49,7 +50,19 @@ def step(model, h, x, a, o):
 
 
 @njit(inline="always", **JIT)
-def draw(o, cdf, u, temperature, top_p):
+def _descending(o, order):
+    """order = the indices of o from its largest entry to its smallest, ties in index order (what a
+    stable sort of -o gives), by insertion (numpy's argsort costs seconds of compile time)."""
+    for k in range(o.shape[0]):
+        j = k
+        while j > 0 and o[order[j - 1]] < o[k]:
+            order[j] = order[j - 1]
+            j -= 1
+        order[j] = k
+
+
+@njit(inline="always", **JIT)
+def draw(o, cdf, order, u, temperature, top_p):
     """The character drawn from logits o (overwritten) with one uniform u: softmax(o / temperature),
     top-p, inverse CDF (docs/algorithm.md sections 4.2-4.4); -1 when a logit is NaN or none is finite
     but -inf (a model that overflows: the caller refuses it)."""
@@ -80,7 +93,7 @@ def draw(o, cdf, u, temperature, top_p):
     for k in range(K):
         o[k] = o[k] / s
     if top_p < 1.0:  # keep the smallest set of most likely characters reaching top_p
-        order = np.argsort(-o, kind="mergesort")
+        _descending(o, order)
         total = 0.0
         keep = K
         for r in range(K):
@@ -103,22 +116,70 @@ def draw(o, cdf, u, temperature, top_p):
 
 @njit(**JIT)
 def _sample(model, h, x, uniforms, how, out):
-    """The sampling loop: the same characters on any CPU. model = (UT, WT, VT, b, c); h and x: the state
-    and input to start from; one uniform draw per character; how = (temperature, top_p)."""
+    """The RNN's sampling loop: the same characters on any CPU. model = (UT, WT, VT, b, c); h and x: the
+    state and input to start from; one uniform draw per character; how = (temperature, top_p)."""
     temperature, top_p = how
     m, K = model[1].shape[0], model[2].shape[1]
-    a, o, cdf = np.empty(m), np.empty(K), np.empty(K)
+    a, o, cdf, order = np.empty(m), np.empty(K), np.empty(K), np.empty(K, dtype=np.int64)
     for t in range(out.shape[0]):
         step(model, h, x, a, o)
-        x = draw(o, cdf, uniforms[t], temperature, top_p)
+        x = draw(o, cdf, order, uniforms[t], temperature, top_p)
         out[t] = x
         if x < 0:
             break
 
 
+@njit(**JIT)
+def _sample_gated(P, work, state, x, uniforms, how, out):
+    """The gated cells' sampling loop: cell_kernels' step, the same draw."""
+    temperature, top_p = how
+    K = P.V.shape[0]
+    o, cdf, order = np.empty(K), np.empty(K), np.empty(K, dtype=np.int64)
+    cell_kernels.refresh_transposes(P, work)
+    for t in range(out.shape[0]):
+        cell_kernels.step_logits(x, state, P, work, o)
+        x = draw(o, cdf, order, uniforms[t], temperature, top_p)
+        out[t] = x
+        if x < 0:
+            break
+
+
+@njit(**JIT)
+def _feed(model, h, book):
+    """The RNN's h after each character of book in turn (inputs only: nothing is drawn)."""
+    m, K = model[1].shape[0], model[2].shape[1]
+    a, o = np.empty(m), np.empty(K)
+    for t in range(book.shape[0]):
+        step(model, h, book[t], a, o)
+
+
+@njit(**JIT)
+def _feed_gated(P, work, state, book):
+    """A gated cell's state after each character of book in turn."""
+    o = np.empty(P.V.shape[0])
+    cell_kernels.refresh_transposes(P, work)
+    for t in range(book.shape[0]):
+        cell_kernels.step_logits(book[t], state, P, work, o)
+
+
+def rnn_model(p: Params):
+    """(UT, WT, VT, b, c) of an RNN, contiguous float64: what `step` reads."""
+    c64 = lambda a: np.array(a, dtype=np.float64, order="C")  # noqa: E731
+    return c64(p.U.T), c64(p.W.T), c64(p.V.T), c64(p.b), c64(p.c)
+
+
+def _checked_state(p: Params, h0, what: str) -> tuple[str, np.ndarray]:
+    """(the cell, a float64 copy of the state h0) when h0 fits the model; a one-line error otherwise."""
+    cell = cells.cell_of(p)
+    h = np.array(h0, dtype=np.float64)
+    if h.shape != (cells.state_size(cell, p.m),) or not np.isfinite(h).all():
+        raise UserError(f"{what} does not fit the model ({cell}, m = {p.m})")
+    return cell, h
+
+
 def synthesize(p: Params, h0, x0: int, n: int, rng: np.random.Generator,
                temperature: float = 1.0, top_p: float = 1.0) -> np.ndarray:
-    """n character ids sampled from the model, starting from hidden state h0 and input x0.
+    """n character ids sampled from a model of any cell, starting from its carried state h0 and input x0.
 
     One uniform draw per character, rng.random(n): the same stream as n calls of rng.random()."""
     if not 0 < temperature < np.inf:
@@ -127,26 +188,21 @@ def synthesize(p: Params, h0, x0: int, n: int, rng: np.random.Generator,
         raise UserError(f"top_p must be in (0, 1] (got {top_p})")
     if not n >= 0:
         raise UserError(f"the length must be >= 0 (got {n})")
-    if not 0 <= x0 < p.K or np.shape(h0) != (p.m,) or not np.isfinite(h0).all():
-        raise UserError(f"the start character {x0} or the state is outside the model (K = {p.K}, m = {p.m})")
+    if not 0 <= x0 < p.K:
+        raise UserError(f"the start character {x0} is outside the model's vocabulary (K = {p.K})")
+    cell, h = _checked_state(p, h0, "the state to start from")
     out = np.empty(n, dtype=np.int32)
-    c64 = lambda a: np.array(a, dtype=np.float64, order="C")  # noqa: E731
-    _sample((c64(p.U.T), c64(p.W.T), c64(p.V.T), c64(p.b), c64(p.c)), c64(h0), int(x0), rng.random(n),
-            (float(temperature), float(top_p)), out)
+    how = (float(temperature), float(top_p))
+    if cell == "rnn":
+        _sample(rnn_model(p), h, int(x0), rng.random(n), how, out)
+    else:
+        _sample_gated(cell_kernels.weights(p), cell_kernels.workspace(cell, p.K, p.m, 1), h, int(x0),
+                      rng.random(n), how, out)
     bad = np.flatnonzero(out < 0)
     if bad.size:
         raise UserError(f"the model's scores of the next character are not numbers (NaN or all -inf) at character "
                         f"{bad[0]}: its weights overflow; retrain it")
     return out
-
-
-@njit(**JIT)
-def _feed(model, h, book):
-    """h after each character of book in turn (the characters are inputs only: nothing is drawn)."""
-    m, K = model[1].shape[0], model[2].shape[1]
-    a, o = np.empty(m), np.empty(K)
-    for t in range(book.shape[0]):
-        step(model, h, book[t], a, o)
 
 
 def prime(p: Params, vocab: str, text: str, h0):
@@ -160,21 +216,21 @@ def prime(p: Params, vocab: str, text: str, h0):
         if ch not in index:
             raise UserError(f"the priming text's character {ch!r} (U+{ord(ch):04X}) at position {position} is not "
                             "in the model's vocabulary")
-    if np.shape(h0) != (p.m,) or not np.isfinite(h0).all():
-        raise UserError(f"the state to prime from does not fit the model (m = {p.m})")
+    cell, h = _checked_state(p, h0, "the state to prime from")
     ids = np.array([index[ch] for ch in text], dtype=np.int32)
-    h = np.array(h0, dtype=np.float64)
-    c64 = lambda a: np.array(a, dtype=np.float64, order="C")  # noqa: E731
-    _feed((c64(p.U.T), c64(p.W.T), c64(p.V.T), c64(p.b), c64(p.c)), h, ids[:-1])
+    if cell == "rnn":
+        _feed(rnn_model(p), h, ids[:-1])
+    else:
+        _feed_gated(cell_kernels.weights(p), cell_kernels.workspace(cell, p.K, p.m, 1), h, ids[:-1])
     return h, int(ids[-1])
 
 
 def start_state(p: Params, vocab: str, h, x0: int, text: str = "", prime_from: str = "zero"):
-    """(h, x0) to sample from: the saved state, or the state after a priming text fed from h = 0 or
-    from the saved state."""
+    """(h, x0) to sample from: the saved state, or the state after a priming text fed from a zero state
+    or from the saved state."""
     if not text:
         return h, x0
-    return prime(p, vocab, text, np.zeros(p.m) if prime_from == "zero" else h)
+    return prime(p, vocab, text, np.zeros_like(h) if prime_from == "zero" else h)
 
 
 def snapshot_rng(sample_seed: int, step: int) -> np.random.Generator:

@@ -11,7 +11,7 @@ import json
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +20,10 @@ from .. import settings
 from ..errors import Terminated, UserError
 from ..files import save_npz, write_json, write_text
 from ..outputs import RunFiles
-from . import checkpoint, kernel
+from . import cells, checkpoint, kernel
 from .corpus import Corpus, training_part, updates_per_epoch
-from .model import init_params, save_epoch_models, save_model
+from .modelfile import save_epoch_models, save_model
+from .run import Run
 from .sample import snapshot_rng, synthesize
 
 SETTING_OF = {s.dest: s.key for s in settings.SETTINGS if "train" in s.commands}  # field -> config key
@@ -50,6 +51,7 @@ class TrainConfig:
     snapshots_length: int = _default("snapshots.length")
     synthesis_seed: int = _default("synthesis_seed")
     validation_fraction: float = _default("validation_fraction")
+    cell: str = _default("cell")
 
     def __post_init__(self):
         for f in fields(self):
@@ -113,46 +115,31 @@ def fingerprint(cfg: TrainConfig, corpus: Corpus, code_sha256: str = "") -> dict
     return {**asdict(cfg), "corpus_sha256": corpus.sha256, "vocab": corpus.vocab, "code_sha256": code_sha256}
 
 
-@dataclass
-class RunState:
-    """Everything a run carries from one update to the next: exactly what a checkpoint holds."""
+class RunState(Run):
+    """Everything a training run carries from one update to the next, exactly what a checkpoint holds:
+    a kernel `Run` (parameters, AdaGrad memory, state, best model, losses, position), and the parameters
+    at every epoch's end and the snapshots taken so far."""
 
-    params: kernel.KernelState  # parameters and AdaGrad memory, in the kernel's layout
-    h: np.ndarray  # h_prev
-    best_P: tuple  # the best model's parameters (kernel layout), its h and [smooth loss, step, x0]
-    best_h: np.ndarray
-    best: np.ndarray
-    losses: np.ndarray  # loss and smooth loss of every update of the whole run
-    smooths: np.ndarray
-    epoch_P: tuple  # the parameters (kernel layout) at the end of each epoch: epoch_P[i][k] after epoch k + 1
-    e: int = 0  # position in the text
-    step: int = 0  # updates done
-    smooth: float = 0.0
-    snapshots: list = field(default_factory=list)
-
-    @classmethod
-    def start(cls, corpus: Corpus, cfg: TrainConfig, total: int) -> "RunState":
-        """Initial weights (docs/algorithm.md section 2.2), zero memory, nothing recorded yet."""
-        params = kernel.KernelState.from_params(init_params(corpus.K, cfg.hidden_size, cfg.sig, cfg.seed))
-        return cls(params=params, h=np.zeros(cfg.hidden_size), best_P=tuple(a.copy() for a in params.param_tuple()),
-                   best_h=np.zeros(cfg.hidden_size), best=np.array([np.inf, 0.0, 0.0]),
-                   losses=np.zeros(total), smooths=np.zeros(total),
-                   epoch_P=tuple(np.zeros((cfg.epochs, *a.shape)) for a in params.param_tuple()))
+    def __init__(self, book, cfg: TrainConfig, K: int, steps: int):
+        """Initial weights (docs/algorithm.md sections 2.2, 7.2), zero memory, nothing recorded yet."""
+        params = cells.init_params(cfg.cell, K, cfg.hidden_size, cfg.sig, cfg.seed)
+        super().__init__(book, params, eta=cfg.eta, clip=cfg.clip, tau=cfg.seq_length, steps=steps)
+        self.epoch_P = tuple(np.zeros((cfg.epochs, *a.shape)) for a in self.P)  # [k]: after epoch k + 1
+        self.snapshots: list = []
 
     def keep_epoch(self, epoch: int) -> None:
         """The parameters now, at the end of `epoch` (1-based), for the evaluation (section 8.3)."""
-        for stack, a in zip(self.epoch_P, self.params.param_tuple()):
+        for stack, a in zip(self.epoch_P, self.P):
             stack[epoch - 1] = a
 
+    def checkpoint_arrays(self) -> dict:
+        return {**self.arrays(), **{f"epoch{i}": a for i, a in enumerate(self.epoch_P)}}
+
     def save(self, path, fp: dict) -> None:
-        arrays = {**self.params.arrays(), "h": self.h, "best_h": self.best_h, "best": self.best,
-                  "losses": self.losses[:self.step], "smooths": self.smooths[:self.step],
-                  **{f"best{i}": a for i, a in enumerate(self.best_P)},
-                  **{f"epoch{i}": a for i, a in enumerate(self.epoch_P)}}
-        checkpoint.save(path, fp, arrays, {"e": self.e, "step": self.step, "smooth": self.smooth},
+        checkpoint.save(path, fp, self.checkpoint_arrays(), {"e": self.e, "step": self.step, "smooth": self.smooth},
                         {"snapshots": self.snapshots})
 
-    def restore(self, path, fp: dict, N: int, tau: int) -> None:
+    def restore(self, path, fp: dict) -> None:
         """The state a checkpoint holds, after checking every array and counter against this run (a
         damaged file is refused, never passed to the kernel)."""
         arrays, scalars, records = checkpoint.load(path, fp)
@@ -165,6 +152,7 @@ class RunState:
             snapshots = records["snapshots"]
         except (KeyError, TypeError, ValueError):
             raise bad("its counters are missing") from None
+        N, tau = len(self.book), self.hyper.tau
         if not (0 <= e <= N - tau - 1 and 0 <= step <= len(self.losses)):
             raise bad(f"position {e} or step {step} outside this run")
         if not np.isfinite(smooth):
@@ -172,25 +160,23 @@ class RunState:
         if not (isinstance(snapshots, list) and all(isinstance(x, dict) and "step" in x and "text" in x
                                                     for x in snapshots)):
             raise bad("its snapshots are not a list of records")
-        targets = {**self.params.arrays(), **{f"best{i}": a for i, a in enumerate(self.best_P)},
-                   **{f"epoch{i}": a for i, a in enumerate(self.epoch_P)},
-                   "h": self.h, "best_h": self.best_h, "best": self.best,
-                   "losses": self.losses[:step], "smooths": self.smooths[:step]}
+        self.step = step  # the loss record's length
+        targets = self.checkpoint_arrays()
         for name, target in targets.items():
             got = arrays.get(name)
             if got is None or got.shape != target.shape or got.dtype.kind != "f":
                 raise bad(f"array {name} is missing or has the wrong shape")
             if name != "best" and not np.isfinite(got).all():
                 raise bad(f"array {name} holds a value that is not finite")
-            if name in self.params.memory_names() and (got < 0).any():
+            if name in self.memory_names() and (got < 0).any():
                 raise bad(f"AdaGrad memory {name} holds a negative value")
-        K = self.params.V.shape[0]
+        K = self.P.V.shape[0]
         if step and not (np.isfinite(arrays["best"][0]) and 1 <= arrays["best"][1] <= step
                          and 0 <= arrays["best"][2] < K and arrays["best"][2] == int(arrays["best"][2])):
             raise bad("its best model's step or next character is outside this run")
         for name, target in targets.items():
             target[...] = arrays[name]
-        self.e, self.step, self.smooth, self.snapshots = e, step, smooth, snapshots
+        self.e, self.smooth, self.snapshots = e, smooth, snapshots
 
 
 def _diverged(what: str, bad: int, upe: int, cfg: TrainConfig, checkpoint_path) -> TrainingDiverged:
@@ -219,26 +205,24 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
     fp = fingerprint(cfg, corpus, code_sha256)
 
     # the state: fresh, or where a checkpoint of the same settings, text and code left it
-    run = RunState.start(corpus, cfg, total)
+    run = RunState(book, cfg, corpus.K, total)
     if checkpoint_path and Path(checkpoint_path).exists():
         try:
-            run.restore(checkpoint_path, fp, cut, tau)
+            run.restore(checkpoint_path, fp)
             print(f"resuming from {checkpoint_path} at step {run.step}", file=progress_stream)
         except checkpoint.Mismatch as exc:
             print(f"not resuming: {exc}; training starts from step 0", file=progress_stream)
-            run = RunState.start(corpus, cfg, total)
+            run = RunState(book, cfg, corpus.K, total)
     snap_steps = cfg.snapshot_steps(total)
     if cfg.snapshots_until > total:
         print(f"warning: snapshots are scheduled up to step {cfg.snapshots_until:,} but training has "
               f"{total:,} steps; taking the {len(snap_steps)} that fall within it", file=progress_stream)
     progress = Progress(total, upe, run.step, progress_stream)
-    work = kernel.workspace(corpus.K, cfg.hidden_size, tau)
-    kernel_state = (run.params.param_tuple(), run.params.memory_tuple(), run.h, work)
 
     while True:
         # snapshot: text from the current parameters, before the update that comes next
         if run.step in snap_steps and not any(s["step"] == run.step for s in run.snapshots):
-            text = corpus.decode(synthesize(run.params.params(), run.h, book[run.e], cfg.snapshots_length,
+            text = corpus.decode(synthesize(run.params(), run.h, book[run.e], cfg.snapshots_length,
                                             snapshot_rng(cfg.synthesis_seed, run.step)))
             run.snapshots.append({"step": run.step, "smooth_loss": run.smooth if run.step else None, "text": text})
         if run.step >= total:
@@ -249,23 +233,19 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
         if checkpoint_path:
             stops.append((run.step // checkpoint_every + 1) * checkpoint_every)
         n = min(stops) - run.step
-        record = (run.losses[run.step:run.step + n], run.smooths[run.step:run.step + n])
-        done, e, smooth = kernel.run_updates(book, (cfg.eta, cfg.clip, tau), kernel_state,
-                                             (run.best_P, run.best_h, run.best), record,
-                                             (run.e, run.step, run.smooth), n)
+        first = run.step
+        done = run.advance(n)
 
         # divergence: the kernel stopped before an update whose loss was not finite, or the smooth
         # loss passed its limit (docs/algorithm.md section 3.9); nothing of this chunk is saved
         if done < n:
-            bad = run.step + done + 1
-            raise _diverged(f"the loss is {run.losses[bad - 1]}", bad, upe, cfg, checkpoint_path)
+            raise _diverged(f"the loss is {run.losses[run.step]}", run.step + 1, upe, cfg, checkpoint_path)
         limit = divergence_limit(float(run.losses[0]), tau, corpus.K)
-        over = np.flatnonzero(~(run.smooths[run.step:run.step + n] <= limit))
+        over = np.flatnonzero(~(run.smooths[first:run.step] <= limit))
         if over.size:
-            bad = run.step + int(over[0]) + 1
+            bad = first + int(over[0]) + 1
             raise _diverged(f"the smooth loss {run.smooths[bad - 1]:,.1f} passed {limit:,.1f} (ten times the larger "
                             f"of the first loss and seq_length x ln K)", bad, upe, cfg, checkpoint_path)
-        run.e, run.step, run.smooth = e, run.step + n, smooth
         if run.step % upe == 0:
             run.keep_epoch(run.step // upe)
 
@@ -273,7 +253,7 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
         # last one kept is always good
         stopping = stop is not None and stop.is_set() and run.step < total
         if checkpoint_path and run.step < total and (stopping or run.step % checkpoint_every == 0):
-            if not all(np.isfinite(a).all() for a in run.params.param_tuple()):
+            if not all(np.isfinite(a).all() for a in run.P):
                 raise _diverged("the parameters are no longer finite", run.step, upe, cfg, checkpoint_path)
             run.save(checkpoint_path, fp)
         if stopping:
@@ -313,17 +293,18 @@ def _write_run(out: Path, run: RunState, corpus: Corpus, cfg: TrainConfig, upe: 
         "best_step": best_step,
         "hidden_size": cfg.hidden_size, "eta": cfg.eta, "sig": cfg.sig, "seq_length": cfg.seq_length, "clip": cfg.clip,
         "synthesis_seed": cfg.synthesis_seed,
+        **({"cell": cfg.cell} if cfg.cell != "rnn" else {}),  # the RNN's summary as before cells existed
         "corpus_sha256": corpus.sha256,
         "characters": corpus.N,
         "vocabulary": corpus.K,
     }
     save_npz(out / RunFiles.losses, loss=run.losses, smooth_loss=run.smooths)
     write_text(out / RunFiles.snapshots, json.dumps(run.snapshots, indent=1, ensure_ascii=False) + "\n")
-    save_model(out / RunFiles.model_best, kernel.params_from_tuple(run.best_P), corpus.vocab, h=run.best_h,
+    save_model(out / RunFiles.model_best, run.best_params(), corpus.vocab, h=run.best_h,
                x0=int(run.best[2]), step=best_step, smooth_loss=float(run.best[0]), seed=cfg.seed)
-    save_model(out / RunFiles.model_final, run.params.params(), corpus.vocab, h=run.h, x0=int(book[run.e]),
+    save_model(out / RunFiles.model_final, run.params(), corpus.vocab, h=run.h, x0=int(book[run.e]),
                step=run.step, smooth_loss=float(run.smooths[-1]), seed=cfg.seed)
-    save_epoch_models(out / RunFiles.epochs, [kernel.params_from_tuple([a[k] for a in run.epoch_P])
+    save_epoch_models(out / RunFiles.epochs, [kernel.params_of([a[k] for a in run.epoch_P])
                                               for k in range(cfg.epochs)], corpus.vocab,
                       training_characters=len(book), validation_fraction=cfg.validation_fraction)
     write_json(out / RunFiles.summary, summary)

@@ -31,7 +31,8 @@ def parse_point(path: str) -> dict:
     point = {}
     for part in path.split("/"):
         key, _, text = part.partition("~")
-        point[key] = int(text) if settings.BY_KEY[key].type == "integer" else float(text)
+        kind = settings.BY_KEY[key].type
+        point[key] = int(text) if kind == "integer" else float(text) if kind == "number" else text
     return point
 
 
@@ -41,7 +42,9 @@ def point_pattern() -> str:
     number = r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?"
     integers = "|".join(k for k in settings.SWEEPABLE if settings.BY_KEY[k].type == "integer")
     numbers = "|".join(k for k in settings.SWEEPABLE if settings.BY_KEY[k].type == "number")
-    return rf"(?:(?:{integers})~(?:0|[1-9]\d{{0,18}})|(?:{numbers})~{number})"
+    texts = "|".join(f"{k}~(?:{'|'.join(settings.BY_KEY[k].schema['enum'])})" for k in settings.SWEEPABLE
+                     if settings.BY_KEY[k].type == "string")
+    return rf"(?:(?:{integers})~(?:0|[1-9]\d{{0,18}})|(?:{numbers})~{number}|{texts})"
 
 
 def point_config(config: dict, point: dict) -> dict:

@@ -17,7 +17,8 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ..core import jitcache, kernel, model
+from ..core import cells, jitcache, model
+from ..core.run import Run
 from ..core.products import JIT, _F64, _I32, _shapes, _splat
 from . import naive, provenance
 
@@ -74,9 +75,22 @@ def peak_multiply_adds_per_second(seconds: float = 0.3) -> float:
     return best
 
 
-def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int = 0, rounds: int = 10) -> dict:
-    """Median microseconds per step of the three, `steps` kernel steps in all (a tenth of that of the
-    reference, a twentieth of the naive baseline), in `rounds` alternating rounds."""
+def _kernel_chunk(cell: str, book, K: int, m: int, tau: int, seed: int, chunk: int):
+    """A function making `chunk` updates of `cell`'s kernel per call (training goes on from call to call)."""
+    run = Run(book, cells.init_params(cell, K, m, 0.01, seed), eta=0.1, clip=5.0, tau=tau, steps=chunk)
+
+    def go():
+        run.step = 0  # the same loss record each time
+        run.advance(chunk)
+
+    return go
+
+
+def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int = 0, rounds: int = 10,
+        cells_=("rnn",)) -> dict:
+    """Median microseconds per step of the naive baseline, the reference and each cell's kernel, `steps`
+    RNN kernel steps in all (a tenth of that of the reference, a twentieth of the naive baseline; as
+    many of each gated cell), in `rounds` alternating rounds."""
     compiled = jitcache.warm()
     rng = np.random.default_rng(seed)
     book = rng.integers(0, K, 200_000).astype(np.int32)
@@ -102,20 +116,11 @@ def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int =
         x, y = sequence()
         _, hr[0] = model.update(pr, mr, x, y, hr[0], 0.1)
 
-    state = kernel.KernelState.from_params(p0)
-    work = kernel.workspace(K, m, tau)
     chunk = max(steps // rounds, 1)
-    hk, losses, smooths = np.zeros(m), np.zeros(chunk), np.zeros(chunk)
-    best_P = tuple(a.copy() for a in state.param_tuple())
-    best = np.array([np.inf, 0.0, 0.0])
-    P, M = state.param_tuple(), state.memory_tuple()
-
-    def kernel_chunk():
-        kernel.run_updates(book, (0.1, 5.0, tau), (P, M, hk, work), (best_P, np.zeros(m), best),
-                           (losses, smooths), (0, 1, 100.0), chunk)
-
+    gated = [cell for cell in cells_ if cell != "rnn"]
     blocks = {"naive": (naive_step, max(chunk // 20, 1)), "reference": (reference_step, max(chunk // 10, 1)),
-              "kernel": (kernel_chunk, 1)}
+              "kernel": (_kernel_chunk("rnn", book, K, m, tau, seed, chunk), 1),
+              **{f"kernel_{cell}": (_kernel_chunk(cell, book, K, m, tau, seed, chunk), 1) for cell in gated}}
     for fn, _ in blocks.values():  # warm up: caches, branch predictors, numpy's first calls
         fn()
     times = {name: [] for name in blocks}
@@ -124,7 +129,7 @@ def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int =
             t = time.perf_counter()
             for _ in range(calls):
                 fn()
-            times[name].append((time.perf_counter() - t) / (calls if name != "kernel" else chunk) * 1e6)
+            times[name].append((time.perf_counter() - t) / (chunk if name.startswith("kernel") else calls) * 1e6)
     us = {name: float(np.median(v)) for name, v in times.items()}
     peak = peak_multiply_adds_per_second()
     madds = multiply_adds(K, m, tau)
@@ -139,6 +144,8 @@ def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int =
         "peak_multiply_adds_per_second": peak,
         "floor_us": madds / peak * 1e6,
     }
+    result["cells"] = {cell: {"us": us[f"kernel_{cell}"], "ratio_to_rnn": float(np.median(
+        np.array(times[f"kernel_{cell}"]) / np.array(times["kernel"])))} for cell in gated}
     result["speedup_vs_naive"] = result["naive_us"] / result["kernel_us"]
     result["reference_speedup_vs_naive"] = result["naive_us"] / result["reference_us"]
     result["kernel_over_floor"] = result["kernel_us"] / result["floor_us"]
@@ -155,6 +162,8 @@ def report(result: dict) -> str:
         f"  reference (rnn.model)       {result['reference_us']:9.1f} us/step  "
         f"({result['reference_speedup_vs_naive']:.1f}x)",
         f"  compiled kernel             {result['kernel_us']:9.1f} us/step  ({result['speedup_vs_naive']:.1f}x)",
+        *(f"  compiled kernel, {cell:<10} {c['us']:9.1f} us/step  ({c['ratio_to_rnn']:.2f}x the RNN's, the median "
+          "of the rounds' ratios)" for cell, c in result.get("cells", {}).items()),
         f"  kernel: {result['multiply_adds_per_step'] / 1e6:.2f} million multiply-adds per step at "
         f"{result['kernel_multiply_adds_per_second'] / 1e9:.2f} G/s; this core's peak without FMA "
         f"{result['peak_multiply_adds_per_second'] / 1e9:.2f} G/s (measured), so the floor is "

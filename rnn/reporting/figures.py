@@ -143,6 +143,23 @@ def sweep_curves(curves: dict[str, list[np.ndarray]], out_base: Path) -> list[Pa
         return _save(fig, out_base)
 
 
+def sweep_bpc(bpcs: dict[str, list[list[float]]], label: str, out_base: Path) -> list[Path]:
+    """Bits per character at every epoch's end of each point of a sweep: mean over seeds, min-max band."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.2))
+        for i, (name, runs) in enumerate(bpcs.items()):
+            stack = np.array(runs)
+            epochs = np.arange(1, stack.shape[1] + 1)
+            ax.fill_between(epochs, stack.min(axis=0), stack.max(axis=0), color=f"C{i % 10}", alpha=0.15, lw=0)
+            ax.plot(epochs, stack.mean(axis=0), color=f"C{i % 10}", lw=1.0, marker=".",
+                    label=name.replace("/", ", ").replace("~", " = "))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(loc="upper right", frameon=False, fontsize=7)
+        return _save(fig, out_base)
+
+
 def sweep_final(stats: list[dict], key_of: str, label: str, out_base: Path) -> list[Path]:
     """The final value of stats' `key_of` (what ranks the points) against each swept setting, one line per
     combination of the other settings."""
@@ -164,11 +181,13 @@ def sweep_final(stats: list[dict], key_of: str, label: str, out_base: Path) -> l
                 ax.errorbar(x, y, yerr=err, marker="o", ms=3, lw=1, capsize=2, color=f"C{i % 10}", label=label)
             ax.set_xlabel(key)
             ax.set_ylabel(label)
-            if key in ("eta", "sig"):
-                ax.set_xscale("log")
-            values = sorted({row["point"][key] for row in stats})
-            ax.set_xticks(values, [f"{v:g}" for v in values])  # the swept values, not log-scale decades
-            ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+            values = sorted({row["point"][key] for row in stats}, key=str)
+            if all(isinstance(v, (int, float)) for v in values):
+                if key in ("eta", "sig"):
+                    ax.set_xscale("log")
+                values = sorted(values)
+                ax.set_xticks(values, [f"{v:g}" for v in values])  # the swept values, not log-scale decades
+                ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
             ax.legend(frameon=False, fontsize=7)
         fig.tight_layout()
         return _save(fig, out_base)

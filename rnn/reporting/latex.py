@@ -86,10 +86,10 @@ MIDRULE = "midrule"  # a row of `tabular` that is a rule
 METHOD_ABBREVIATIONS = {"finite_difference": "FD", "complex_step": "CS"}  # Table 1's caption spells them out
 
 
-def table1(result: dict, reference: dict | None = None) -> str:
+def table1(result: dict, reference: dict | None = None, by_m: dict | None = None) -> str:
     """The original's Table 1: max relative error per parameter; the original report's column first, then
-    one column per method for each hidden size m checked."""
-    by_m = result["by_m"]
+    one column per method for each hidden size m checked (of result's first cell, or of `by_m`)."""
+    by_m = by_m or result["by_m"]
     methods = list(next(iter(next(iter(by_m.values())).values())))
     header = ["Parameter"] + (["Original (FD)"] if reference else [])
     header += [f"$m = {m}$: {METHOD_ABBREVIATIONS.get(method, escape(method))}" for m in by_m for method in methods]
@@ -99,3 +99,19 @@ def table1(result: dict, reference: dict | None = None) -> str:
         row += [sci(by_m[m][name][method]) for m in by_m for method in methods]
         rows.append(row)
     return tabular(header, rows, "l" + "r" * (len(header) - 1))
+
+
+def cells_table1(result: dict) -> str:
+    """Table 1 of the other cells checked (gradcheck.json's by_cell), as one table; a comment without them."""
+    by_cell = result.get("by_cell")
+    if not by_cell:
+        return "% no other cell was checked\n"
+    parts = [r"\begin{table}[htbp]", r"\centering", r"\small"]
+    for cell, by_m in by_cell.items():
+        parts += [rf"\textbf{{{escape(cell.upper())}}}\par\smallskip", table1(result, None, by_m), r"\medskip"]
+    parts += [r"\caption{Table~\ref{tab:gradcheck} for the gated cells: the maximum relative error of each "
+              r"parameter's gradient by finite differences (FD) and the complex step (CS), with the cell's gates "
+              r"stacked in U, W and b (docs/algorithm.md section 7). The FD errors of 1 are entries whose gradient "
+              r"is below the last bit of the loss over 2h: their difference quotient is exactly 0.}",
+              r"\label{tab:gradcheck-cells}", r"\end{table}", ""]
+    return "\n".join(parts)

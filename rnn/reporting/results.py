@@ -11,7 +11,7 @@ import numpy as np
 from . import latex
 from ..errors import UserError
 from ..files import atomic_write, read_arrays, read_json
-from ..core.model import load_model
+from ..core.modelfile import load_model
 from ..outputs import EVALUATION, RunFiles
 from ..core.sample import start_state, synthesize
 

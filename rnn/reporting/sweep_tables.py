@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
+
 from .. import outputs
-from ..files import atomic_write, write_text
+from ..files import atomic_write, read_json, write_text
+from ..outputs import RunFiles
 from ..pipeline.sweep import point_path
 from ..settings import SWEEPABLE
 from . import latex
@@ -66,6 +69,10 @@ def best_point(stats: list[dict]) -> int:
     return min(range(len(stats)), key=lambda i: stats[i]["final_bpc"]["mean"])
 
 
+def _value(v) -> str:
+    return f"{v:g}" if isinstance(v, (int, float)) else latex.escape(str(v))
+
+
 def table_tex(stats: list[dict]) -> str:
     """Per point: mean (min--max) of the three smooth losses and of the final bits per character; the
     point with the lowest mean final bits per character is marked."""
@@ -79,12 +86,48 @@ def table_tex(stats: list[dict]) -> str:
                  for key in STATS]
         if i == best:
             cells = [rf"\textbf{{{c}}}" for c in cells]
-        rows.append([f"{row['point'][k]:g}" + (r"$^\star$" if i == best and j == 0 else "")
+        rows.append([_value(row["point"][k]) + (r"$^\star$" if i == best and j == 0 else "")
                      for j, k in enumerate(keys)] + cells)
     return latex.tabular(header, rows, "r" * len(keys) + "rrrr")
 
 
-def section_tex(stats: list[dict] | None, ranked_by: str = "") -> str:
+def cells_tex(loaded: list[dict], stats: list[dict], passages: dict[str, dict]) -> str:
+    """The cells compared, when a sweep varies `cell`: per point its parameters, training speed, smooth
+    losses and bits per character (mean over seeds), and a passage from its best model."""
+    from ..pipeline.resources import parameter_count
+
+    rows = []
+    for row in stats:
+        path = point_path(row["point"])
+        group = [r for r in loaded if point_path(r["point"]) == path]
+        s0, e0 = group[0]["summary"], group[0]["evaluation"]
+        speed = np.mean([r["timing"]["steps_per_second"] for r in group])
+        held = e0["heldout_bpc"] is not None
+        bpc = [np.mean([(r["evaluation"]["heldout_bpc"] if held else r["evaluation"]["train_bpc"])[-1] for r in group])]
+        if held:
+            bpc.insert(0, np.mean([r["evaluation"]["train_bpc"][-1] for r in group]))
+        rows.append([latex.escape(path.replace("/", ", ").replace("~", " = ")),
+                     f"{parameter_count(s0['vocabulary'], s0['hidden_size'], s0.get('cell', 'rnn')):,}",
+                     f"{speed:,.0f}", f"{row['best_smooth_loss']['mean']:.2f}", f"{row['final_smooth_loss']['mean']:.2f}",
+                     *(f"{v:.3f}" for v in bpc)])
+    header = ["Point", "Parameters", "Updates/s", "Best smooth", "Final smooth",
+              *(["Training BPC", "Held-out BPC"] if len(rows[0]) == 7 else ["Training BPC"])]
+    parts = [r"\subsection*{The cells side by side}",
+             r"Per point: the number of parameters, training speed (updates per second, mean over seeds, two "
+             r"seeds per core at a time; the machine is named in Section~\ref{sec:repro}), the best and the final "
+             r"smooth loss and the final bits per character, means over seeds. Each point's passage comes from its "
+             r"best model (lowest best smooth loss over its seeds).",
+             r"\begin{table}[htbp]", r"\centering", r"\small", latex.tabular(header, rows, "lrrrrr" + "r" * (len(rows[0]) - 6)),
+             r"\caption{The cells compared (speed: wall time of this run's training jobs, which differs between "
+             r"machines and runs; every other number is exact).}", r"\label{tab:cells}", r"\end{table}"]
+    for path, passage in passages.items():
+        parts += [rf"\medskip\noindent\textbf{{{latex.escape(path.replace('/', ', ').replace('~', ' = '))}}} (seed "
+                  rf"{passage['seed']}, update step {passage['step']:,}, smooth loss {passage['smooth_loss']:.2f}):\par",
+                  latex.verbatim(passage["text"], 88)]
+    return "\n".join(parts) + "\n"
+
+
+def section_tex(stats: list[dict] | None, ranked_by: str = "", cells: str = "") -> str:
     """The report's Sweep section; empty when no sweep ran."""
     if not stats:
         return "% no sweep in this run\n"
@@ -100,23 +143,35 @@ def section_tex(stats: list[dict] | None, ranked_by: str = "") -> str:
         *(rf"\includegraphics[width=0.9\textwidth]{{../{outputs.SWEEP_DIR}/{name}.pdf}}" + "\n"
           for name in outputs.SweepFigures.all()),
         r"\caption{Top: smooth loss per update step of each point (mean over seeds, band: min--max). "
+        rf"Middle: {ranked_by} at every epoch's end (mean over seeds, band: min--max). "
         rf"Bottom: final {ranked_by} against each swept setting, one line per value of the others.}}",
-        r"\label{fig:sweep}", r"\end{figure}", ""])
+        r"\label{fig:sweep}", r"\end{figure}", cells])
 
 
-def write_all(run_list: list[dict], section) -> None:
-    """metrics.csv, table.tex, the two figures (outputs.SWEEP_*) and the report section, from the runs
-    of a sweep."""
+def write_all(run_list: list[dict], section, passage_length: int, synthesis_seed: int) -> None:
+    """metrics.csv, table.tex, the figures (outputs.SWEEP_*) and the report section, from the runs of a
+    sweep; when it varies the cell, the cells' comparison with a passage from each point's best model."""
     from . import figures
+    from .results import best_passage
 
     loaded = load(run_list)
     write_metrics(loaded, outputs.SWEEP_METRICS)
     stats = statistics(loaded)
     write_text(outputs.SWEEP_TABLE, table_tex(stats))
-    curves = {}
+    curves, bpcs = {}, {}
     for r in loaded:
-        curves.setdefault(point_path(r["point"]), []).append(read_smooth_losses(r["dir"], r["summary"]))
+        path = point_path(r["point"])
+        curves.setdefault(path, []).append(read_smooth_losses(r["dir"], r["summary"]))
+        bpcs.setdefault(path, []).append(r["evaluation"]["heldout_bpc"] or r["evaluation"]["train_bpc"])
+    ranked_by = criterion(loaded)
     figures.sweep_curves(curves, Path(outputs.SWEEP_DIR) / outputs.SweepFigures.curves)
-    figures.sweep_final(stats, "final_bpc", f"final {criterion(loaded)}",
-                        Path(outputs.SWEEP_DIR) / outputs.SweepFigures.final)
-    write_text(section, section_tex(stats, criterion(loaded)))
+    figures.sweep_bpc(bpcs, ranked_by, Path(outputs.SWEEP_DIR) / outputs.SweepFigures.bpc)
+    figures.sweep_final(stats, "final_bpc", f"final {ranked_by}", Path(outputs.SWEEP_DIR) / outputs.SweepFigures.final)
+    cells = ""
+    if "cell" in loaded[0]["point"]:
+        for r in loaded:
+            r["timing"] = read_json(Path(r["dir"]) / RunFiles.timing)
+        passages = {path: best_passage([r["dir"] for r in loaded if point_path(r["point"]) == path], passage_length,
+                                       synthesis_seed) for path in curves}
+        cells = cells_tex(loaded, stats, passages)
+    write_text(section, section_tex(stats, ranked_by, cells))

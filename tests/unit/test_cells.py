@@ -5,10 +5,11 @@ multi-epoch trajectories, chunked runs, gradients, the loss over a text, synthes
 import numpy as np
 import pytest
 
-from rnn.core import cell_gradcheck, cells, gradcheck, kernel, model, sample
+from rnn.core import cell_gradcheck, cells, gradcheck, model, sample
+from rnn.core.kernel import Hyper, State
+from rnn.core.run import Run
 from rnn.core import cell_kernels as ck
 from rnn.core.corpus import Corpus
-from rnn.reporting import cell_bench
 
 from ..reference import assert_same_trajectory, easy_then_hard, reference_run, rel
 
@@ -212,7 +213,7 @@ def test_one_step_equals_reference(rng, cell, K, m, scale, clip, eta):
         x, y = book[e:e + tau], book[e + 1:e + tau + 1]
         P, M = ck.weights(p), ck.weights(mem)
         sk = state0.copy()
-        Lk = ck.update_step(book, e, tau, sk, P, M, ck.workspace(cell, K, m, tau), eta, clip)
+        Lk = ck.update_step(book, e, Hyper(eta, clip, tau), State(P, M, sk, ck.workspace(cell, K, m, tau)))
         g = cells.gradients(cell, p, x, y, state0)[1]
         clipped = sum(int((np.abs(v) > clip).sum()) for v in g.arrays().values())
         pr, mr = p.copy(), mem.copy()
@@ -232,39 +233,21 @@ def test_untouched_u_columns_stay_bit_identical(rng, cell):
     p, mem, _ = _random_state(rng, cell, K, m, 0.1, 1.0)
     book = (np.arange(400) % 5).astype(np.int32)  # only characters 0..4 occur
     P, M = ck.weights(p), ck.weights(mem)
-    ck.update_step(book, 0, tau, np.zeros(cells.state_size(cell, m)), P, M, ck.workspace(cell, K, m, tau), 0.1, 5.0)
+    ck.update_step(book, 0, Hyper(0.1, 5.0, tau),
+                   State(P, M, np.zeros(cells.state_size(cell, m)), ck.workspace(cell, K, m, tau)))
     assert np.array_equal(P.UT[5:], p.U.T[5:]) and not np.array_equal(P.UT[:5], p.U.T[:5])
 
 
 # --- whole trajectories of run_updates ------------------------------------------------------------
 
-class CellRun:
-    """The state training keeps around cell_kernels.run_updates (as tests/unit/test_kernel.py's KernelRun)."""
+def CellRun(cell, ids, K, m, n_total, *, sig=0.01, seed=3, eta=0.1, clip=5.0, tau=25):
+    """A run as training sets it up (rnn.core.run.Run), from the cell's initial weights."""
+    return Run(ids, cells.init_params(cell, K, m, sig, seed), eta=eta, clip=clip, tau=tau, steps=n_total)
 
-    def __init__(self, cell, ids, K, m, n_total, *, sig=0.01, seed=3, eta=0.1, clip=5.0, tau=25):
-        self.book = np.asarray(ids, dtype=np.int32)
-        self.state = kernel.KernelState.from_params(cells.init_params(cell, K, m, sig, seed))
-        self.P, self.M = ck.Weights(*self.state.param_tuple()), ck.Weights(*self.state.memory_tuple())
-        self.work = ck.workspace(cell, K, m, tau)
-        self.hyper = ck.Hyper(eta, clip, tau)
-        self.e, self.h, self.step, self.smooth = 0, np.zeros(cells.state_size(cell, m)), 0, 0.0
-        self.losses, self.smooths = np.zeros(n_total), np.zeros(n_total)
-        self.best_P = ck.Weights(*(a.copy() for a in self.P))
-        self.best_h = np.zeros_like(self.h)
-        self.best = np.array([np.inf, 0.0, 0.0])
 
-    def advance(self, n):
-        done, self.e, self.smooth = ck.run_updates(
-            self.book, self.hyper, ck.State(self.P, self.M, self.h, self.work),
-            ck.Best(self.best_P, self.best_h, self.best),
-            ck.Record(self.losses[self.step:self.step + n], self.smooths[self.step:self.step + n]),
-            ck.Position(self.e, self.step, self.smooth), n)
-        self.step += done
-        return done
-
-    def arrays(self):
-        return [*self.P, *self.M, self.h, self.losses, self.smooths, *self.best_P, self.best_h, self.best,
-                np.array([self.e, self.step, self.smooth])]
+def carried(run):
+    """Everything the run carries from one call to the next."""
+    return [*run.arrays().values(), np.array([run.e, run.step, run.smooth])]
 
 
 @pytest.mark.parametrize("cell", GATED)
@@ -283,7 +266,7 @@ def test_run_updates_follows_the_reference_over_three_epochs(small_text, cell, N
     chunked = CellRun(cell, c.ids, c.K, m, n, tau=tau)
     while chunked.step < n:
         chunked.advance(min(7, n - chunked.step))
-    assert all(np.array_equal(a, b) for a, b in zip(chunked.arrays(), run.arrays()))
+    assert all(np.array_equal(a, b) for a, b in zip(carried(chunked), carried(run)))
 
 
 @pytest.mark.parametrize("cell", GATED)
@@ -415,12 +398,16 @@ def test_loss_over_text_is_the_reference_loss_of_the_whole_text(rng, cell):
     assert abs(got[1] - total) <= 1e-12 * total
 
 
-def test_synthesis_of_the_rnn_is_sample_synthesize(rng):
+def test_the_cell_kernels_step_samples_the_rnn_as_its_own_loop_does(rng):
+    """cell_kernels.step_logits on an RNN (G = 1) draws the very characters of sample's RNN loop: the
+    two steps compute the same sums in the same order."""
     p, _, h0 = _random_state(rng, "rnn", 20, 12, 0.8, 1.0)
-    for kwargs in ({}, {"temperature": 0.7}, {"temperature": 1.3, "top_p": 0.8}, {"temperature": 1e-310}):
-        a = ck.synthesize(p, h0, 3, 400, np.random.default_rng(5), **kwargs)
-        b = sample.synthesize(p, h0, 3, 400, np.random.default_rng(5), **kwargs)
-        assert np.array_equal(a, b), kwargs
+    for how in ((1.0, 1.0), (0.7, 1.0), (1.3, 0.8), (1e-310, 1.0)):
+        uniforms = np.random.default_rng(5).random(400)
+        a, b = np.empty(400, dtype=np.int32), np.empty(400, dtype=np.int32)
+        sample._sample(sample.rnn_model(p), h0.copy(), 3, uniforms, how, a)
+        sample._sample_gated(ck.weights(p), ck.workspace("rnn", 20, 12, 1), h0.copy(), 3, uniforms, how, b)
+        assert np.array_equal(a, b), how
 
 
 def test_synthesis_refuses_what_the_compiled_sampler_must_not_see(rng):
@@ -429,16 +416,16 @@ def test_synthesis_refuses_what_the_compiled_sampler_must_not_see(rng):
     p, _, state0 = _random_state(rng, "lstm", 6, 3, 0.5, 1.0)
     for args in ((state0, 6, 5), (state0[:3], 0, 5), (np.full(6, np.nan), 0, 5), (state0, 0, -1)):
         with pytest.raises(UserError):
-            ck.synthesize(p, *args, np.random.default_rng(0))
+            sample.synthesize(p, *args, np.random.default_rng(0))
     for kwargs in ({"temperature": 0.0}, {"temperature": np.inf}, {"top_p": 0.0}, {"top_p": 1.5}):
         with pytest.raises(UserError):
-            ck.synthesize(p, state0, 0, 5, np.random.default_rng(0), **kwargs)
+            sample.synthesize(p, state0, 0, 5, np.random.default_rng(0), **kwargs)
 
 
 def test_synthesis_near_zero_temperature_is_the_greedy_limit(rng):
     """o / temperature overflows: the most likely character every time (docs/algorithm.md section 4.3)."""
     p, _, state0 = _random_state(rng, "gru", 9, 4, 0.8, 1.0)
-    ids = ck.synthesize(p, state0, 1, 30, np.random.default_rng(3), temperature=1e-310)
+    ids = sample.synthesize(p, state0, 1, 30, np.random.default_rng(3), temperature=1e-310)
     state, x = state0, 1
     for t in range(30):
         state, _ = cells.STEPS["gru"](p, state, x)
@@ -453,7 +440,7 @@ def test_synthesis_draws_from_the_reference_distribution(rng, cell):
     K, m, n = 15, 7, 200
     p, _, state0 = _random_state(rng, cell, K, m, 0.8, 1.0)
     for temperature, top_p in ((1.0, 1.0), (0.8, 0.9)):
-        ids = ck.synthesize(p, state0, 2, n, np.random.default_rng(9), temperature, top_p)
+        ids = sample.synthesize(p, state0, 2, n, np.random.default_rng(9), temperature, top_p)
         uniforms = np.random.default_rng(9).random(n)
         state, x = state0, 2
         for t in range(n):
@@ -470,7 +457,7 @@ def test_step_logits_is_one_reference_step(rng, cell):
     K, m = 11, 5
     p, _, state0 = _random_state(rng, cell, K, m, 0.6, 1.0)
     P, work = ck.weights(p), ck.workspace(cell, K, m, 1)
-    ck._refresh_transposes(P, work)
+    ck.refresh_transposes(P, work)
     state, o = state0.copy(), np.zeros(K)
     ck.step_logits(4, state, P, work, o)
     want_state, _ = cells.STEPS[cell](p, state0, 4)
@@ -478,12 +465,12 @@ def test_step_logits_is_one_reference_step(rng, cell):
     assert rel(o, p.V @ want_state[:m] + p.c) <= 1e-14
 
 
-def test_bench_cells_gives_microseconds_per_step():
-    """Figures, not speed: every cell's median time per step, its compile time, its ratio to the RNN."""
-    result = cell_bench.bench_cells(K=20, m=8, tau=5, rounds=3, chunk=20)
-    assert list(result) == list(cells.CELLS)
-    for cell, r in result.items():
-        assert np.isfinite(r["us"]) and r["us"] > 0 and r["first_call_seconds"] > 0, cell
-        assert np.isfinite(r["ratio_to_rnn"]) and r["ratio_to_rnn"] > 0, cell
-    assert result["rnn"]["ratio_to_rnn"] == 1.0
-    assert cell_bench.bench_cell("gru", K=20, m=8, tau=5, rounds=3, chunk=20) > 0
+def test_the_benchmark_times_every_cell_beside_the_rnn():
+    """Figures, not speed: each gated cell's median time per step and its ratio to the RNN's."""
+    from rnn.reporting import bench
+
+    result = bench.run(steps=40, K=20, m=8, tau=5, rounds=2, cells_=cells.CELLS)
+    assert list(result["cells"]) == ["lstm", "gru"]
+    for cell, r in result["cells"].items():
+        assert np.isfinite(r["us"]) and r["us"] > 0 and np.isfinite(r["ratio_to_rnn"]) and r["ratio_to_rnn"] > 0, cell
+    assert "lstm" in bench.report(result) and "x the RNN's" in bench.report(result)

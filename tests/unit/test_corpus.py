@@ -3,7 +3,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from rnn.core import corpus
+from rnn.core import corpus, modelfile
 from rnn.settings import BY_KEY
 from rnn.errors import UserError
 
@@ -105,7 +105,7 @@ def test_damaged_model_gets_a_one_line_error(tmp_path, damage):
 
     path = tmp_path / "model.npz"
     p = model.init_params(5, 3, 0.1, 1)
-    model.save_model(path, p, "abcde" if damage != "wrong_vocabulary" else "abc")
+    modelfile.save_model(path, p, "abcde" if damage != "wrong_vocabulary" else "abc")
     if damage == "truncated":
         path.write_bytes(path.read_bytes()[:300])
     elif damage == "garbage":

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from rnn.core import evaluate, kernel, model
+from rnn.core import evaluate, kernel, model, modelfile
 from rnn.core.corpus import Corpus, training_part, updates_per_epoch
 from rnn.core.sample import prime, start_state, synthesize
 from rnn.core.train import TrainConfig, train
@@ -47,11 +47,10 @@ def test_over_one_sequence_it_is_the_training_loss_to_the_last_bit(rng):
     p = _trained_like(K, m, rng)
     book = rng.integers(0, K, 400).astype(np.int32)
     h0 = np.tanh(rng.standard_normal(m))
-    st = kernel.KernelState.from_params(p)
-    work = kernel.workspace(K, m, tau)
-    kernel._refresh_transposes(st.param_tuple(), work)
+    P, work = kernel.weights(p), kernel.workspace(K, m, tau)
+    kernel.refresh_transposes(P, work)
     for e in (0, 25, 150):
-        want = kernel._forward(book, e, tau, h0.copy(), st.param_tuple(), work)
+        want = kernel.forward(book, e, tau, h0.copy(), P, work)
         got = evaluate.total_loss(evaluate.kernel_model(p), h0.copy(), book[e:e + tau + 1])
         assert got == want
 
@@ -103,9 +102,9 @@ def test_evaluation_of_every_epoch_on_both_parts(tmp_path, small_text):
     e = json.loads((tmp_path / "e.json").read_text())
     cut = training_part(whole.N, 25, 0.2)
     assert (e["training_characters"], e["heldout_characters"]) == (cut, whole.N - cut)
-    models, vocab, meta = model.load_epoch_models(tmp_path / "r" / "epochs.npz")
+    models, vocab, meta = modelfile.load_epoch_models(tmp_path / "r" / "epochs.npz")
     assert len(models) == 3 and vocab == whole.vocab
-    final = model.load_model(tmp_path / "r" / "model_final.npz")[0]
+    final = modelfile.load_model(tmp_path / "r" / "model_final.npz")[0]
     assert all(np.array_equal(a, b) for a, b in zip(models[-1].arrays().values(), final.arrays().values()))
     for k, p in enumerate(models):
         for part, ids in (("train", whole.ids[:cut]), ("heldout", whole.ids[cut:])):
@@ -129,7 +128,7 @@ def abc_model(tmp_path_factory):
 
 
 def test_a_primed_model_continues_the_text(abc_model):
-    p, vocab, h, x0, _ = model.load_model(abc_model)
+    p, vocab, h, x0, _ = modelfile.load_model(abc_model)
     for text, follows in (("abcde", "fgh. abcdefgh."), ("h. abc", "defgh. abcd"), ("g", "h. abcdefgh")):
         h1, x1 = prime(p, vocab, text, np.zeros(p.m))
         ids = synthesize(p, h1, x1, len(follows), np.random.default_rng(0), temperature=1e-3)
@@ -140,7 +139,7 @@ def test_a_primed_model_continues_the_text(abc_model):
 
 
 def test_priming_from_the_saved_state_or_from_zero(abc_model):
-    p, vocab, h, x0, _ = model.load_model(abc_model)
+    p, vocab, h, x0, _ = modelfile.load_model(abc_model)
     assert start_state(p, vocab, h, x0) == (h, x0)  # no priming text: the saved state
     hz, xz = start_state(p, vocab, h, x0, "abc", "zero")
     hs, xs = start_state(p, vocab, h + 0.5, x0, "abc", "saved")
@@ -149,7 +148,7 @@ def test_priming_from_the_saved_state_or_from_zero(abc_model):
 
 
 def test_a_priming_character_outside_the_vocabulary_is_refused_naming_it(abc_model):
-    p, vocab, h, _, _ = model.load_model(abc_model)
+    p, vocab, h, _, _ = modelfile.load_model(abc_model)
     with pytest.raises(UserError, match=r"character 'z' \(U\+007A\) at position 3 is not in the model's vocabulary"):
         prime(p, vocab, "abcz", h)
     proc = run_rnn("synthesize", "--model", abc_model, "--prime", "ab\u00e9")

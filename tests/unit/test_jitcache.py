@@ -20,12 +20,11 @@ import json
 import numpy as np
 from rnn.core import kernel, model
 K, m, tau = 6, 4, 3
-state = kernel.KernelState.from_params(model.init_params(K, m, 0.5, 1))
-work = kernel.workspace(K, m, tau)
-kernel._refresh_transposes(state.param_tuple(), work)
+P, work = kernel.weights(model.init_params(K, m, 0.5, 1)), kernel.workspace(K, m, tau)
+kernel.refresh_transposes(P, work)
 book = (np.arange(20) % K).astype(np.int32)
-loss = kernel._forward(book, 0, tau, np.zeros(m), state.param_tuple(), work)
-stats = kernel._forward.stats
+loss = kernel.forward(book, 0, tau, np.zeros(m), P, work)
+stats = kernel.forward.stats
 print(json.dumps({"loss": float(loss).hex(), "loaded": sum(stats.cache_hits.values()),
                   "compiled": sum(stats.cache_misses.values()), "path": stats.cache_path}))
 """
@@ -67,7 +66,7 @@ def test_the_key_follows_the_sources_of_the_compiled_code(tmp_path):
 
 
 def test_an_edited_callee_in_another_file_is_compiled_again(tmp_path):
-    """Change the arithmetic of products.py: kernel._forward, defined in kernel.py, must not come
+    """Change the arithmetic of products.py: kernel.forward, defined in kernel.py, must not come
     from the cache (numba's own cache, keyed by kernel.py alone, returns the old code)."""
     clone, cache = _clone(tmp_path), tmp_path / "cache"
     first = _probe(clone, cache)

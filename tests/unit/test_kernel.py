@@ -6,6 +6,7 @@ from numba import njit
 
 from rnn.core import kernel, model
 from rnn.core.corpus import Corpus
+from rnn.core.run import Run
 
 from ..reference import assert_same_trajectory, easy_then_hard, reference_run, rel
 
@@ -53,10 +54,8 @@ def test_one_step_equals_reference(rng, K, m, scale, clip, eta):
         book = rng.integers(0, K, 400).astype(np.int32)
         e = int(rng.integers(0, 300))
         h0 = np.tanh(rng.standard_normal(m) * 0.5)
-        st = kernel.KernelState.from_params(p, mem)
-        hk = h0.copy()
-        Lk = kernel.update_step(book, e, tau, hk, st.param_tuple(), st.memory_tuple(),
-                                kernel.workspace(K, m, tau), eta, clip)
+        P, M, hk = kernel.weights(p), kernel.weights(mem), h0.copy()
+        Lk = kernel.update_step(book, e, kernel.Hyper(eta, clip, tau), kernel.State(P, M, hk, kernel.workspace(K, m, tau)))
         pr, mr = p.copy(), mem.copy()
         g = model.gradients(pr, book[e:e + tau], book[e + 1:e + tau + 1], h0)[1]
         clipped = sum(int((np.abs(v) > clip).sum()) for v in g.arrays().values())
@@ -64,7 +63,7 @@ def test_one_step_equals_reference(rng, K, m, scale, clip, eta):
         assert (clipped > 1000) == (clip < 1), clipped
         assert abs(Lk - L) <= 1e-12 * L
         assert rel(hk, hr) <= 1e-12
-        kp, km = st.params(), st.memory()
+        kp, km = kernel.params_of(P), kernel.params_of(M)
         for name in model.PARAM_NAMES:
             assert rel(getattr(kp, name), getattr(pr, name)) <= 1e-12, name
             assert rel(getattr(km, name), getattr(mr, name)) <= 1e-12, name
@@ -74,41 +73,20 @@ def test_untouched_u_columns_stay_bit_identical(rng):
     K, m, tau = 40, 10, 25
     p, mem = _random_state(rng, K, m, 0.1, 1.0)
     book = (np.arange(400) % 5).astype(np.int32)  # only characters 0..4 occur
-    st = kernel.KernelState.from_params(p, mem)
-    kernel.update_step(book, 0, tau, np.zeros(m), st.param_tuple(), st.memory_tuple(),
-                       kernel.workspace(K, m, tau), 0.1, 5.0)
-    assert np.array_equal(st.UT[5:], p.U.T[5:]) and not np.array_equal(st.UT[:5], p.U.T[:5])
+    P = kernel.weights(p)
+    kernel.update_step(book, 0, kernel.Hyper(0.1, 5.0, tau),
+                       kernel.State(P, kernel.weights(mem), np.zeros(m), kernel.workspace(K, m, tau)))
+    assert np.array_equal(P.UT[5:], p.U.T[5:]) and not np.array_equal(P.UT[:5], p.U.T[:5])
 
 
-class KernelRun:
-    """The state training keeps around kernel.run_updates, as rnn.train sets it up."""
+def KernelRun(ids, K, m, n_total, *, sig=0.01, seed=3, eta=0.1, clip=5.0, tau=25):
+    """A run as training sets it up (rnn.core.run.Run), from the RNN's initial weights."""
+    return Run(ids, model.init_params(K, m, sig, seed), eta=eta, clip=clip, tau=tau, steps=n_total)
 
-    def __init__(self, ids, K, m, n_total, *, sig=0.01, seed=3, eta=0.1, clip=5.0, tau=25):
-        self.book = np.asarray(ids, dtype=np.int32)
-        state = kernel.KernelState.from_params(model.init_params(K, m, sig, seed))
-        self.state, self.P, self.M = state, state.param_tuple(), state.memory_tuple()
-        self.work = kernel.workspace(K, m, tau)
-        self.eta, self.clip, self.tau = eta, clip, tau
-        self.e, self.h, self.step, self.smooth = 0, np.zeros(m), 0, 0.0
-        self.losses, self.smooths = np.zeros(n_total), np.zeros(n_total)
-        self.best_P = tuple(a.copy() for a in self.P)
-        self.best_h = np.zeros(m)
-        self.best = np.array([np.inf, 0.0, 0.0])  # lowest smooth loss, its step, the x0 after it
 
-    def advance(self, n):
-        """n updates through kernel.run_updates: the one place that spells out its signature."""
-        done, self.e, self.smooth = kernel.run_updates(
-            self.book, (self.eta, self.clip, self.tau), (self.P, self.M, self.h, self.work),
-            (self.best_P, self.best_h, self.best),
-            (self.losses[self.step:self.step + n], self.smooths[self.step:self.step + n]),
-            (self.e, self.step, self.smooth), n)
-        self.step += done
-        return done
-
-    def arrays(self):
-        """Everything the run carries from one call to the next."""
-        return [*self.P, *self.M, self.h, self.losses, self.smooths, *self.best_P, self.best_h, self.best,
-                np.array([self.e, self.step, self.smooth])]
+def carried(run):
+    """Everything the run carries from one call to the next."""
+    return [*run.arrays().values(), np.array([run.e, run.step, run.smooth])]
 
 
 @pytest.mark.parametrize("N", [
@@ -131,7 +109,7 @@ def test_run_updates_follows_the_reference_over_three_epochs(small_text, N):
     for _ in range(0, 3 * upe, 7):  # 7 steps per call, the last call shorter
         chunked.advance(min(7, 3 * upe - chunked.step))
     assert chunked.step == 3 * upe
-    assert all(np.array_equal(a, b) for a, b in zip(chunked.arrays(), run.arrays()))
+    assert all(np.array_equal(a, b) for a, b in zip(carried(chunked), carried(run)))
 
 
 def test_run_updates_keeps_the_best_model_of_the_middle_of_a_run():

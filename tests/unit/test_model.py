@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnn.core import model
+from rnn.core import model, modelfile
 
 from rnn.reporting import naive
 
@@ -55,18 +55,18 @@ def test_model_file_round_trip_and_refusals(tmp_path):
 
     p = model.init_params(5, 3, 0.1, 1)
     path = tmp_path / "m.npz"
-    model.save_model(path, p, "abcde", h=np.ones(3), x0=2, step=7, smooth_loss=1.5)
-    q, vocab, h, x0, meta = model.load_model(path)
+    modelfile.save_model(path, p, "abcde", h=np.ones(3), x0=2, step=7, smooth_loss=1.5)
+    q, vocab, h, x0, meta = modelfile.load_model(path)
     assert vocab == "abcde" and x0 == 2 and meta == {"step": 7, "smooth_loss": 1.5}
     assert np.array_equal(q.W, p.W) and np.array_equal(h, np.ones(3))
     with np.load(path, allow_pickle=False) as z:
         assert "U" in z.files
-    model.save_model(path, p, "abcd")  # vocabulary does not match K
+    modelfile.save_model(path, p, "abcd")  # vocabulary does not match K
     with pytest.raises(UserError, match="inconsistent"):
-        model.load_model(path)
+        modelfile.load_model(path)
     path.write_bytes(b"PK\x03\x04garbage")
     with pytest.raises(UserError, match="not a readable model file"):
-        model.load_model(path)
+        modelfile.load_model(path)
 
 
 def test_update_clips_at_five_by_default():
@@ -101,7 +101,7 @@ def test_model_file_with_a_pickled_array_is_refused(tmp_path):
     p = model.init_params(3, 2, 0.1, 1)
     np.savez(tmp_path / "m.npz", **p.arrays(), vocab=np.array(["abc"], dtype=object), h=np.zeros(2), x0=np.array(0))
     with pytest.raises(UserError, match="not a readable model file"):
-        model.load_model(tmp_path / "m.npz")
+        modelfile.load_model(tmp_path / "m.npz")
 
 
 def test_model_file_lacking_arrays_names_them(tmp_path):
@@ -110,4 +110,4 @@ def test_model_file_lacking_arrays_names_them(tmp_path):
     p = model.init_params(3, 2, 0.1, 1)
     np.savez(tmp_path / "m.npz", **p.arrays(), vocab=np.array("abc"))
     with pytest.raises(UserError, match=r"m.npz: model file lacks h, x0; retrain it$"):
-        model.load_model(tmp_path / "m.npz")
+        modelfile.load_model(tmp_path / "m.npz")

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from rnn.core import model
+from rnn.core import model, modelfile
 from rnn.core.corpus import Corpus, updates_per_epoch
 from rnn.errors import Terminated, UserError
 from rnn.core.train import TrainConfig, TrainingDiverged, train
@@ -58,7 +58,7 @@ def test_epoch_start_resets_hidden_state(tmp_path, small_corpus):
     upe = updates_per_epoch(c.N, 25)
     cfg = _cfg(epochs=1)
     train(c, cfg, tmp_path)
-    p, _, h, x0, meta = model.load_model(tmp_path / "model_final.npz")
+    p, _, h, x0, meta = modelfile.load_model(tmp_path / "model_final.npz")
     assert not h.any() and x0 == c.ids[0] and meta["step"] == upe
     cfg2 = _cfg(epochs=2)
     train(c, cfg2, tmp_path / "two")
@@ -75,14 +75,14 @@ def test_best_model_is_the_state_at_the_lowest_smooth_loss(tmp_path):
     ref = _reference_run(c, cfg)
     assert 1 < ref.best_step < s["steps"] - 20
     assert s["best_step"] == ref.best_step and abs(s["best_smooth_loss"] - ref.best_smooth) <= 1e-12 * ref.best_smooth
-    p, vocab, h, x0, meta = model.load_model(tmp_path / "model_best.npz")
+    p, vocab, h, x0, meta = modelfile.load_model(tmp_path / "model_best.npz")
     assert vocab == c.vocab and x0 == ref.best_x0 and meta["step"] == ref.best_step
     assert meta["smooth_loss"] == s["best_smooth_loss"] and meta["seed"] == cfg.seed
     for name in model.PARAM_NAMES:
         assert rel(getattr(p, name), getattr(ref.best_p, name)) <= 1e-12, name
     assert rel(h, ref.best_h) <= 1e-12
     # and the final model is the state after the last update
-    p, _, h, x0, meta = model.load_model(tmp_path / "model_final.npz")
+    p, _, h, x0, meta = modelfile.load_model(tmp_path / "model_final.npz")
     assert meta["step"] == s["steps"] and x0 == c.ids[ref.e] == c.ids[0]
     assert ref.e == 0 and not ref.h.any() and not h.any()  # training ends at the end of an epoch
     for name in model.PARAM_NAMES:
@@ -97,7 +97,7 @@ def test_same_config_and_seed_give_identical_results(tmp_path, small_corpus):
     assert np.array_equal(la, lb) and not np.array_equal(la, lc)
     assert a["best_smooth_loss"] == b["best_smooth_loss"]
     for name in ("model_best.npz", "model_final.npz"):
-        pa, pb = model.load_model(tmp_path / "a" / name)[0], model.load_model(tmp_path / "b" / name)[0]
+        pa, pb = modelfile.load_model(tmp_path / "a" / name)[0], modelfile.load_model(tmp_path / "b" / name)[0]
         assert all(np.array_equal(x, y) for x, y in zip(pa.arrays().values(), pb.arrays().values()))
     assert (tmp_path / "a" / "snapshots.json").read_text() == (tmp_path / "b" / "snapshots.json").read_text()
 
@@ -169,7 +169,7 @@ def test_killed_training_resumes_bit_identical(tmp_path, small_corpus):
 # one other value for every training setting (the list is checked against TrainConfig's fields)
 OTHER_SETTINGS = {"seed": 4, "hidden_size": 11, "eta": 0.2, "sig": 0.02, "seq_length": 24, "epochs": 3, "clip": 4.0,
                   "snapshots_every": 50, "snapshots_until": 200, "snapshots_length": 31, "synthesis_seed": 1,
-                  "validation_fraction": 0.1}
+                  "validation_fraction": 0.1, "cell": "gru"}
 
 
 def _checkpoint_of(corpus, cfg, path, tmp_path, code_sha256=""):

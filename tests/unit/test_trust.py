@@ -17,7 +17,7 @@ import pytest
 
 from rnn.pipeline import guard
 
-from rnn.core import model
+from rnn.core import model, modelfile
 
 from rnn import settings
 from rnn.core.corpus import Corpus, read_text
@@ -40,10 +40,10 @@ def _one_line(proc, *needles):
 def test_a_model_with_a_nan_weight_is_refused(tmp_path):
     p = model.init_params(5, 3, 0.1, 1)
     p.W[1, 2] = np.nan
-    model.save_model(tmp_path / "m.npz", p, "abcde")
+    modelfile.save_model(tmp_path / "m.npz", p, "abcde")
     _one_line(run_rnn("synthesize", "--model", tmp_path / "m.npz", "--length", 10), "m.npz", "W", "not finite")
     p = model.init_params(5, 3, 0.1, 1)
-    model.save_model(tmp_path / "h.npz", p, "abcde", h=np.array([0.0, np.inf, 0.0]))
+    modelfile.save_model(tmp_path / "h.npz", p, "abcde", h=np.array([0.0, np.inf, 0.0]))
     _one_line(run_rnn("synthesize", "--model", tmp_path / "h.npz"), "h.npz", "h hold values that are not finite")
 
 
@@ -73,7 +73,7 @@ def test_a_healthy_run_stays_far_below_the_divergence_limit(tmp_path, small_corp
 # --- case 5: indices read from a file never reach compiled code unchecked ---------------------------
 @pytest.mark.parametrize("x0", [100000, -5, 5])
 def test_a_start_index_outside_the_vocabulary_is_refused(tmp_path, x0):
-    model.save_model(tmp_path / "m.npz", model.init_params(5, 3, 0.1, 1), "abcde", x0=x0)
+    modelfile.save_model(tmp_path / "m.npz", model.init_params(5, 3, 0.1, 1), "abcde", x0=x0)
     proc = run_rnn("synthesize", "--model", tmp_path / "m.npz", "--length", 20)
     _one_line(proc, "m.npz", f"x0 = {x0} is outside the vocabulary of 5")
 
@@ -325,7 +325,7 @@ def sampler(tmp_path_factory):
     d = tmp_path_factory.mktemp("m")
     p = model.init_params(6, 8, 0.5, 3)
     p.c[:] = np.linspace(-3, 3, 6)  # logits beyond 1.8 in size: o / 1e-308 overflows
-    model.save_model(d / "m.npz", p, "abcdef", h=np.tanh(np.linspace(-1, 1, 8)), x0=2)
+    modelfile.save_model(d / "m.npz", p, "abcdef", h=np.tanh(np.linspace(-1, 1, 8)), x0=2)
     return d / "m.npz", p
 
 
@@ -473,12 +473,12 @@ def test_a_model_whose_scores_overflow_is_sampled_as_their_limit_or_refused(tmp_
     p = model.init_params(5, 3, 0.1, 1)
     p.c[:] = [1.7e308, 1.7e308, 0.0, 0.0, 0.0]
     p.V[:2] = 1e308  # finite weights; the first two scores overflow to +inf
-    model.save_model(tmp_path / "inf.npz", p, "abcde", h=np.full(3, 0.9))
+    modelfile.save_model(tmp_path / "inf.npz", p, "abcde", h=np.full(3, 0.9))
     proc = run_rnn("synthesize", "--model", tmp_path / "inf.npz", "--length", 30, check=True)
     assert set(proc.stdout.strip()) <= {"a", "b"}  # the infinite scores share the probability
     p.c[:] = -1.7e308
     p.V[:] = -1e308  # every score -inf: no distribution to draw from
-    model.save_model(tmp_path / "nan.npz", p, "abcde", h=np.full(3, 0.9))
+    modelfile.save_model(tmp_path / "nan.npz", p, "abcde", h=np.full(3, 0.9))
     _one_line(run_rnn("synthesize", "--model", tmp_path / "nan.npz", "--length", 30), "not numbers", "retrain it")
 
 

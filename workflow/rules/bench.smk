@@ -13,5 +13,7 @@ rule bench:
     resources:
         runtime=10,
         mem_mb=lambda wildcards, attempt: 1000 * attempt,
+    params:
+        cells=",".join(CELLS),  # the kernels of the cells this run trains
     shell:
-        "python -m rnn bench --out {output:q} > {log:q} 2>&1"
+        "python -m rnn bench --cells {params.cells:q} --out {output:q} > {log:q} 2>&1"

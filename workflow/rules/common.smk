@@ -72,6 +72,8 @@ wildcard_constraints:
 
 
 SEEDS = config["seeds"]
+# the cells this run trains: the main one, then any a sweep adds (gradient check, benchmark)
+CELLS = list(dict.fromkeys([config["cell"], *config["sweep"].get("cell", [])]))
 RUN_DIRS = [out.RUN_DIR.format(seed=s) for s in SEEDS]
 SUMMARIES = [f"{d}/{out.RunFiles.summary}" for d in RUN_DIRS]
 MODELS_BEST = [f"{d}/{out.RunFiles.model_best}" for d in RUN_DIRS]
@@ -111,6 +113,7 @@ CHECKSUMMED = [
     out.CORPUS_FACTS,
     out.GRADCHECK,
     out.TABLE1,
+    *([out.TABLE1_CELLS] if CELLS != ["rnn"] else []),
     *(f"{d}/{name}" for d in RUN_DIRS for name in out.RunFiles.reproducible()),
     *EVALUATIONS,
     out.METRICS,

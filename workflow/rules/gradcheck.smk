@@ -1,5 +1,6 @@
 rule gradcheck:
-    """The original report's Table 1: analytic vs numerical gradients, max relative error per parameter."""
+    """The original report's Table 1: analytic vs numerical gradients, max relative error per parameter,
+    for each cell the run trains."""
     input:
         corpus=out.CORPUS,
         reference=REFERENCE,
@@ -11,6 +12,7 @@ rule gradcheck:
             caption="../report/table1.rst",
             category="Gradient check",
         ),
+        cells_table=out.TABLE1_CELLS,
     log:
         "logs/gradcheck.log",
     benchmark:
@@ -18,10 +20,12 @@ rule gradcheck:
     conda:
         "../envs/rnn.yaml"
     resources:
-        runtime=30,
+        runtime=lambda wildcards, attempt: 30 * len(CELLS) * attempt,
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
     params:
         settings=lambda wildcards: flags(config, "gradcheck"),
+        cells=",".join(CELLS),
     shell:
-        "python -m rnn gradcheck --corpus {input.corpus:q} {params.settings} --reference {input.reference:q}"
-        " --out {output.json:q} --table {output.table:q} > {log:q} 2>&1"
+        "python -m rnn gradcheck --corpus {input.corpus:q} {params.settings} --cells {params.cells:q}"
+        " --reference {input.reference:q} --out {output.json:q} --table {output.table:q}"
+        " --cells-table {output.cells_table:q} > {log:q} 2>&1"

@@ -71,6 +71,7 @@ rule report_pdf:
             out.SETTINGS_TABLE,
             out.REPRODUCTION_TABLE,
             out.TABLE1,
+            out.TABLE1_CELLS,
             out.SEEDS_TABLE,
             out.EVALUATION_TABLE,
             out.SNAPSHOTS_TABLE,

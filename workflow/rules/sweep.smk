@@ -10,6 +10,11 @@ rule sweep:
         [f"{r['dir']}/{out.RunFiles.summary}" for r in SWEEP_RUNS],
         [f"{r['dir']}/{out.RunFiles.losses}" for r in SWEEP_RUNS],
         [f"{r['dir']}/{out.EVALUATION}" for r in SWEEP_RUNS],
+        [
+            f"{r['dir']}/{name}"
+            for r in SWEEP_RUNS
+            for name in (out.RunFiles.model_best, out.RunFiles.timing)
+        ],
         code=sources("sweep"),
     output:
         **{
@@ -24,5 +29,6 @@ rule sweep:
         "../envs/rnn.yaml"
     params:
         runs=lambda wildcards: json.dumps(SWEEP_RUNS),  # key order kept: the directories' order
+        settings=lambda wildcards: flags(config, "sweep"),
     shell:
-        "python -m rnn sweep --runs {params.runs:q} --section {output.section:q} > {log:q} 2>&1"
+        "python -m rnn sweep --runs {params.runs:q} {params.settings} --section {output.section:q} > {log:q} 2>&1"
