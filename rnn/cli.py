@@ -134,7 +134,10 @@ def cmd_bench(a):
 def cmd_compile(a):
     from .core import jitcache
 
-    print(jitcache.describe(jitcache.warm()))
+    result = jitcache.warm(a.parts, a.cells)
+    print(jitcache.describe(result))
+    if a.out:
+        _json(a.out, result)
 
 
 def cmd_metrics(a):
@@ -280,6 +283,17 @@ def _cell_list(text: str) -> tuple[str, ...]:
     return chosen
 
 
+def _parts(text: str) -> tuple[str, ...]:
+    """A comma-separated list of the pipeline's compiled parts."""
+    from .core.jitcache import PARTS
+
+    chosen = tuple(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
+    unknown = [c for c in chosen if c not in PARTS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"unknown part {', '.join(unknown) or '(none)'}; choose from {', '.join(PARTS)}")
+    return chosen
+
+
 def _cells(text: str) -> tuple[str, ...]:
     """A comma-separated list of cells; the RNN always among them (the others are timed against it)."""
     return tuple(dict.fromkeys(["rnn", *_cell_list(text)]))
@@ -362,8 +376,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="also write the JSON here")
 
-    command("compile", cmd_compile, "compile every compiled function the pipeline runs into the per-machine "
-            "cache (or load it from there) and print the seconds")
+    p = command("compile", cmd_compile, "compile every compiled function the pipeline runs into the per-machine "
+                "cache (or load it from there), and print the seconds")
+    p.add_argument("--parts", type=_parts, default=("train", "evaluate", "gradcheck", "synthesis"),
+                   help="comma-separated: train, evaluate, gradcheck, synthesis (default: all)")
+    p.add_argument("--cells", type=_cell_list, default=("rnn",), help="the cells, comma-separated (default: rnn)")
+    p.add_argument("--out", help="also write the seconds as JSON here")
 
     p = command("metrics", cmd_metrics, "metrics.csv, the seeds table and the bits-per-character table from run "
                 "directories (their summary.json and evaluation.json)")

@@ -29,6 +29,7 @@ PANEL_TABLE = "results/sampling_panel.tex"
 PROVENANCE = "results/provenance.json"
 CHECKSUMS = "results/checksums.sha256"
 BENCH = "results/bench.json"
+COMPILE = "results/compile.json"  # what compiling (or loading) the kernels took, before the first job
 TEX_DIR = "results/tex"  # fragments of the report generated from the results
 MACROS = "results/tex/macros.tex"
 SETTINGS_TABLE = "results/tex/settings.tex"

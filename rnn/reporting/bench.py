@@ -91,7 +91,7 @@ def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int =
     """Median microseconds per step of the naive baseline, the reference and each cell's kernel, `steps`
     RNN kernel steps in all (a tenth of that of the reference, a twentieth of the naive baseline; as
     many of each gated cell), in `rounds` alternating rounds."""
-    compiled = jitcache.warm()
+    compiled = jitcache.warm(cells=cells_)
     rng = np.random.default_rng(seed)
     book = rng.integers(0, K, 200_000).astype(np.int32)
     positions = iter(range(0, 10**12, tau))

@@ -1,6 +1,10 @@
 rule bench:
-    """Microseconds per update step: naive baseline, reference and compiled kernel, side by side."""
+    """Microseconds per update step: naive baseline, reference and compiled kernel, side by side. It runs
+    last, alone (all cores are its), when every result is made: it delays no job of the experiment and
+    finds the kernels compiled."""
     input:
+        ancient(out.CHECKSUMS),
+        ancient(FIGURES_PDF),
         code=sources("bench"),
     output:
         out.BENCH,

@@ -3,12 +3,14 @@ rule evaluate:
     held-out text (config `validation_fraction`)."""
     input:
         corpus=out.CORPUS,
+        compiled=ancient(out.COMPILE),  # compiled once before; a recompile alone reruns nothing
         epochs=f"{out.RUN_DIR}/{out.RunFiles.epochs}",
         code=sources("evaluate"),
     output:
         f"{out.RUN_DIR}/{out.EVALUATION}",
     log:
         "logs/evaluate/seed{seed}.log",
+    priority: 20  # each run's evaluation in the gaps training leaves
     conda:
         "../envs/rnn.yaml"
     threads: 1

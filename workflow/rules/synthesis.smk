@@ -26,6 +26,7 @@ rule best_passage:
         SUMMARIES,
         models=MODELS_BEST,
         corpus=out.CORPUS,
+        compiled=ancient(out.COMPILE),
         code=sources("passage"),
     output:
         txt=report(
@@ -52,6 +53,7 @@ rule sampling_panel:
         SUMMARIES,
         models=MODELS_BEST,
         corpus=out.CORPUS,
+        compiled=ancient(out.COMPILE),
         code=sources("panel"),
     output:
         json=out.PANEL,

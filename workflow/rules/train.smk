@@ -2,6 +2,7 @@ rule train:
     """One training run per seed (the unit of parallelism); resumes from its checkpoint."""
     input:
         corpus=out.CORPUS,
+        compiled=ancient(out.COMPILE),  # compiled once before; a recompile alone reruns nothing
         code=sources("train"),
     output:
         expand(f"{out.RUN_DIR}/{{name}}", name=out.RunFiles.all(), allow_missing=True),
@@ -9,6 +10,7 @@ rule train:
         "logs/train/seed{seed}.log",
     benchmark:
         "benchmarks/train/seed{seed}.tsv"
+    priority: 50  # training first: the longest jobs
     conda:
         "../envs/rnn.yaml"
     threads: 1
