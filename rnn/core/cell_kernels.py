@@ -463,8 +463,8 @@ def run_updates(book, hyper, state, best_state, record, position, n_steps):
 # --- the loss over a whole text (every cell) ---------------------------------------------------------
 @njit(**JIT)
 def _loss_over_text(book, state, P, work):
-    """Feed book[0 .. n-2], score book[1 .. n-1], carrying the state; blocks of the workspace's length,
-    the losses summed one target at a time, in order (the block length changes no bit)."""
+    """Feed book[0 .. n-2], score book[1 .. n-1], carrying the state, in blocks of the workspace's length
+    (docs/algorithm.md section 8.2): each block's losses summed in order, then the blocks' sums in order."""
     block = work.Pr.shape[0]
     n = book.shape[0]
     refresh_transposes(P, work)
@@ -475,7 +475,7 @@ def _loss_over_text(book, state, P, work):
         _load_state(state, work)
         for t in range(tau):
             _step(book[e + t], t, P, work)
-        total = _output_loss(book, e, tau, P, work, total)
+        total += _output_loss(book, e, tau, P, work, 0.0)  # a block's sum, then the blocks in order
         _store_state(state, work, tau)
         e += tau
     return total

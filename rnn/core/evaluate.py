@@ -1,8 +1,9 @@
 """The exact loss of a model over a whole text (docs/algorithm.md section 8): every character after the
 first predicted from all before it, the hidden state carried through, in nats and bits per character.
 
-The same fixed-order arithmetic as the kernel and sampling (`sample.step`), so a text's loss has the
-same bits on any CPU; over one training sequence from the same state it is the kernel's loss.
+It is the training kernel's own forward pass (cell_kernels' for the gated cells), run over the text in
+blocks with the state carried from block to block: the same fixed-order arithmetic, the same bits on
+any CPU, and over one training sequence from the same state it is that sequence's training loss.
 """
 
 from __future__ import annotations
@@ -13,44 +14,33 @@ import numpy as np
 from numba import njit
 
 from ..errors import UserError
-from .kernel import JIT, fast_exp, fast_log
+from . import cell_kernels, cells, kernel
+from .kernel import JIT
 from .model import Params
-from . import cell_kernels, cells
-from .sample import rnn_model, step
 
 LN2 = math.log(2.0)
 
 
-@njit(inline="always", **JIT)
-def nll(o, y):
-    """-log softmax(o)[y] (o is overwritten), in the kernel's order: log sum exp(o - max) - (o[y] - max)."""
-    K = o.shape[0]
-    mx = o[0]
-    for k in range(1, K):
-        mx = max(mx, o[k])
-    oy = o[y]
-    for k in range(K):
-        o[k] = fast_exp(o[k] - mx)
-    s = 0.0
-    for k in range(K):
-        s += o[k]
-    return fast_log(s) - (oy - mx)
+BLOCK = 64  # characters per forward pass (docs/algorithm.md section 8.2)
 
 
 @njit(**JIT)
-def total_loss(model, h, book):
-    """The sum over t of -log p(book[t + 1] | book[0..t]), from state h (overwritten), in order of t.
-    model = (UT, WT, VT, b, c): U, W and V transposed."""
-    m, K = model[1].shape[0], model[2].shape[1]
-    a, o = np.empty(m), np.empty(K)
+def total_loss(P, work, h, book):
+    """The sum of -log p(book[t + 1] | book[0..t]) from state h (overwritten): the kernel's forward pass
+    over blocks of the workspace's length, each block's loss summed in order (as a training sequence's),
+    then the blocks' losses in order. P: the kernel's Weights."""
+    block = work.Pr.shape[0]
+    n = book.shape[0]
+    kernel.refresh_transposes(P, work)
     total = 0.0
-    for t in range(book.shape[0] - 1):
-        step(model, h, book[t], a, o)
-        total += nll(o, book[t + 1])
+    e = 0
+    while e < n - 1:
+        tau = min(block, n - 1 - e)
+        total += kernel.forward(book, e, tau, h, P, work)
+        for i in range(h.shape[0]):
+            h[i] = work.H[tau, i]
+        e += tau
     return total
-
-
-kernel_model = rnn_model  # (UT, WT, VT, b, c): what total_loss and the RNN's sampling read
 
 
 def bits_per_character(total_nats: float, characters: int) -> float:
@@ -68,8 +58,8 @@ def evaluate(p: Params, ids, h0=None) -> dict:
         raise ValueError("the text holds characters outside the model's vocabulary")
     cell = cells.cell_of(p)
     h = np.zeros(cells.state_size(cell, p.m)) if h0 is None else np.array(h0, dtype=np.float64)
-    total = (total_loss(kernel_model(p), h, book) if cell == "rnn"  # the gated cells: cell_kernels' loss
-             else cell_kernels.loss_over_text(book, p, h))
+    total = (total_loss(kernel.weights(p), kernel.workspace(p.K, p.m, BLOCK), h, book) if cell == "rnn"
+             else cell_kernels.loss_over_text(book, p, h, BLOCK))
     if not math.isfinite(total):
         raise UserError("the model's loss over the text is not finite: its weights overflow; retrain it")
     n = book.shape[0] - 1

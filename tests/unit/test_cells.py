@@ -385,7 +385,9 @@ def test_loss_over_text_is_the_reference_loss_of_the_whole_text(rng, cell):
     kept = state0.copy()
     got = {block: ck.loss_over_text(book, p, state0, block=block) for block in (1, 7, 64, 500)}
     assert abs(got[64] - want) <= 1e-12 * want
-    assert len(set(got.values())) == 1  # the block length changes no bit
+    # each block summed, then the blocks (docs/algorithm.md section 8.2): the block length changes
+    # the sum by rounding only
+    assert max(got.values()) - min(got.values()) <= 1e-12 * want
     assert np.array_equal(state0, kept)
     # the sum, one target at a time, of the losses of the sequences a run with tau = 25 scores
     total, state = 0.0, state0

@@ -41,6 +41,16 @@ def test_the_exact_loss_is_the_reference_models_loss_over_the_whole_text(rng, K,
     assert abs(evaluate.evaluate(p, ids, h0)["nats"] * 3000 - model.loss(p, ids[:-1], ids[1:], h0)) <= 1e-12 * want
 
 
+def test_the_block_length_changes_the_sum_only_by_rounding(rng):
+    """Blocks of 64 characters, each summed, then the blocks: against one running sum, rounding only."""
+    K, m = 30, 20
+    p = _trained_like(K, m, rng)
+    ids = rng.integers(0, K, 1000)
+    blocks = [evaluate.total_loss(kernel.weights(p), kernel.workspace(K, m, b), np.zeros(m), ids.astype(np.int32))
+              for b in (1, 7, 64, 999)]
+    assert max(blocks) - min(blocks) <= 1e-12 * max(blocks)
+
+
 def test_over_one_sequence_it_is_the_training_loss_to_the_last_bit(rng):
     """The same fixed-order arithmetic as the kernel: one sequence's loss from the same state, equal bits."""
     K, m, tau = 72, 100, 25
@@ -51,7 +61,8 @@ def test_over_one_sequence_it_is_the_training_loss_to_the_last_bit(rng):
     kernel.refresh_transposes(P, work)
     for e in (0, 25, 150):
         want = kernel.forward(book, e, tau, h0.copy(), P, work)
-        got = evaluate.total_loss(evaluate.kernel_model(p), h0.copy(), book[e:e + tau + 1])
+        got = evaluate.total_loss(kernel.weights(p), kernel.workspace(K, m, evaluate.BLOCK), h0.copy(),
+                                  book[e:e + tau + 1])
         assert got == want
 
 
