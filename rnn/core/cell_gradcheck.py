@@ -20,8 +20,9 @@ from numba import njit
 
 from . import cell_kernels as ck
 from . import cells, gradcheck
-from .cell_kernels import JIT, _copy, _matvec, _product, _zero
+from .cell_kernels import JIT, _copy, _zero
 from .gradcheck import METHODS, max_errors
+from .products import matvec_acc
 from ..errors import UserError
 from .model import Params
 
@@ -90,7 +91,7 @@ def _lstm_tangent(t, k, seed, P, work, dh, ds, da):
     a, s_prev, tanh_s = work.A[t], work.S[t], work.T[t]
     _zero(da)
     da[k] = seed
-    _matvec(da, dh, work.WT, False)  # + W dh_{t-1}
+    matvec_acc(da, dh, work.WT)  # + W dh_{t-1}
     for j in range(m):
         i, f, g, o = a[j], a[m + j], a[2 * m + j], a[3 * m + j]
         di = i * (1.0 - i) * da[j]
@@ -110,13 +111,13 @@ def _gru_tangent(t, k, seed, P, work, dh, d_rh, da):
     a, h_prev = work.A[t], work.H[t]
     _zero(da)
     da[k] = seed
-    _matvec(da[:2 * m], dh, work.WT, False)  # + W_{r,z} dh_{t-1}
+    matvec_acc(da[:2 * m], dh, work.WT[:, :2 * m])  # + W_{r,z} dh_{t-1}
     for j in range(m):
         r = a[j]
         da[j] = r * (1.0 - r) * da[j]  # now dr
         da[m + j] = a[m + j] * (1.0 - a[m + j]) * da[m + j]  # now dz
         d_rh[j] = da[j] * h_prev[j] + r * dh[j]
-    _product(da, 2 * m, 0, d_rh, 0, 0, 1, work.WT.reshape(-1), 2 * m, 3 * m, 1, m, m)  # + W_n d(r h)
+    matvec_acc(da[2 * m:], d_rh, work.WT[:, 2 * m:])  # + W_n d(r h)
     for j in range(m):
         z, n = a[m + j], a[2 * m + j]
         dn = (1.0 - n * n) * da[2 * m + j]
@@ -127,7 +128,7 @@ def _gru_tangent(t, k, seed, P, work, dh, d_rh, da):
 def _output_tangent(book, t, work, dh, do):
     """d(-log p_t[y_t]) = p_t . do_t - do_t[y_t], do_t = V dh_t."""
     _zero(do)
-    _matvec(do, dh, work.VT, False)
+    matvec_acc(do, dh, work.VT)
     s = 0.0
     for k in range(do.shape[0]):
         s += work.Pr[t, k] * do[k]
