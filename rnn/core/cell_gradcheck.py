@@ -15,6 +15,8 @@ For the RNN, `check` is gradcheck.check.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
@@ -27,6 +29,9 @@ from ..errors import UserError
 from .model import Params
 
 _INDEX = {"U": 0, "W": 1, "V": 2, "b": 3, "c": 4}  # position in Weights(UT, W, V, b, c)
+# the derivatives of one step's values with respect to the one perturbed entry: of h_t, of S[t+1] (lstm,
+# s_t; gru, r_t h_{t-1}), of the pre-activations a_t and of the logits o_t
+Tangents = namedtuple("Tangents", "dh ds da do")
 
 
 @njit(inline="always", **JIT)
@@ -84,10 +89,11 @@ def _occurs(book, tau, x):
 
 
 @njit(inline="always", **JIT)
-def _lstm_tangent(t, k, seed, P, work, dh, ds, da):
-    """dh, ds: the derivatives of h_{t-1}, s_{t-1} -> of h_t, s_t (docs/algorithm.md section 7.3);
+def _lstm_tangent(t, k, seed, P, work, d):
+    """d.dh, d.ds: the derivatives of h_{t-1}, s_{t-1} -> of h_t, s_t (docs/algorithm.md section 7.3);
     `seed` is the entry's own derivative of a_t[k]."""
     m = P.W.shape[1]
+    dh, ds, da = d.dh, d.ds, d.da
     a, s_prev, tanh_s = work.A[t], work.S[t], work.T[t]
     _zero(da)
     da[k] = seed
@@ -104,10 +110,11 @@ def _lstm_tangent(t, k, seed, P, work, dh, ds, da):
 
 
 @njit(inline="always", **JIT)
-def _gru_tangent(t, k, seed, P, work, dh, d_rh, da):
-    """dh: the derivative of h_{t-1} -> of h_t (docs/algorithm.md section 7.4); `seed` is the entry's
+def _gru_tangent(t, k, seed, P, work, d):
+    """d.dh: the derivative of h_{t-1} -> of h_t (docs/algorithm.md section 7.4); `seed` is the entry's
     own derivative of the pre-activation a_t[k] (block n: of W_n (r h_{t-1}) + U_n x_t + b_n)."""
     m = P.W.shape[1]
+    dh, d_rh, da = d.dh, d.ds, d.da
     a, h_prev = work.A[t], work.H[t]
     _zero(da)
     da[k] = seed
@@ -125,8 +132,9 @@ def _gru_tangent(t, k, seed, P, work, dh, d_rh, da):
 
 
 @njit(inline="always", **JIT)
-def _output_tangent(book, t, work, dh, do):
+def _output_tangent(book, t, work, d):
     """d(-log p_t[y_t]) = p_t . do_t - do_t[y_t], do_t = V dh_t."""
+    dh, do = d.dh, d.do
     _zero(do)
     matvec_acc(do, dh, work.VT)
     s = 0.0
@@ -154,7 +162,7 @@ def _dual_numbers(book, tau, P, work, which):
                 dL += Pr[t, row] * d - (d if book[t + 1] == row else 0.0)
             grad[flat] = dL
         return grad
-    dh, ds, da, do = np.zeros(m), np.zeros(m), np.zeros(n), np.zeros(K)
+    d = Tangents(dh=np.zeros(m), ds=np.zeros(m), da=np.zeros(n), do=np.zeros(K))
     for flat in range(theta.size):
         first, x, k, j = 0, 0, 0, 0  # the first step at which the entry acts; the entry's indices
         if which == 0:  # UT[x, k] = U[k, x]: a_t[k] gains 1 where x_t = x
@@ -165,8 +173,8 @@ def _dual_numbers(book, tau, P, work, which):
             k, j = flat // m, flat % m
         else:  # b[k]
             k = flat
-        _zero(dh)
-        _zero(ds)
+        _zero(d.dh)
+        _zero(d.ds)
         dL = 0.0
         for t in range(first, tau):
             if which == 0:
@@ -176,10 +184,10 @@ def _dual_numbers(book, tau, P, work, which):
             else:
                 seed = 1.0
             if lstm:
-                _lstm_tangent(t, k, seed, P, work, dh, ds, da)
+                _lstm_tangent(t, k, seed, P, work, d)
             else:
-                _gru_tangent(t, k, seed, P, work, dh, ds, da)
-            dL += _output_tangent(book, t, work, dh, do)
+                _gru_tangent(t, k, seed, P, work, d)
+            dL += _output_tangent(book, t, work, d)
         grad[flat] = dL
     return grad
 
