@@ -11,6 +11,7 @@ import numpy as np
 from . import latex
 from ..errors import UserError
 from ..files import atomic_write, read_arrays, read_json
+from ..core.cells import CELLS
 from ..core.modelfile import load_model
 from ..outputs import EVALUATION, RunFiles
 from ..core.sample import start_state, synthesize
@@ -40,6 +41,8 @@ def read_summary(run_dir) -> dict:
         raise UserError(f"{path}: `epoch_end_smooth_losses` does not hold one loss per epoch; {remedy}")
     if not isinstance(s.get("corpus_sha256"), str) or s["steps"] != s["epochs"] * s["updates_per_epoch"]:
         raise UserError(f"{path}: inconsistent counts or checksum; {remedy}")
+    if s.get("cell", "rnn") not in CELLS:  # an RNN's summary names no cell (its bytes as before cells)
+        raise UserError(f"{path}: `cell` is {s['cell']!r}, not one of {', '.join(CELLS)}; {remedy}")
     return s
 
 

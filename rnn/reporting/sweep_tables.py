@@ -26,7 +26,8 @@ def load(run_list: list[dict]) -> list[dict]:
         summary = read_summary(r["dir"])
         evaluation = read_evaluation(r["dir"], summary)
         final = (evaluation["heldout_bpc"] or evaluation["train_bpc"])[-1]
-        loaded.append({**r, "summary": {**summary, "final_bpc": final}, "evaluation": evaluation})
+        # an RNN's summary names no cell (its bytes as before cells existed); a sweep's tables list each
+        loaded.append({**r, "summary": {"cell": "rnn", **summary, "final_bpc": final}, "evaluation": evaluation})
     return loaded
 
 
@@ -107,7 +108,7 @@ def cells_tex(loaded: list[dict], stats: list[dict], passages: dict[str, dict]) 
         if held:
             bpc.insert(0, np.mean([r["evaluation"]["train_bpc"][-1] for r in group]))
         rows.append([latex.escape(path.replace("/", ", ").replace("~", " = ")),
-                     f"{parameter_count(s0['vocabulary'], s0['hidden_size'], s0.get('cell', 'rnn')):,}",
+                     f"{parameter_count(s0['vocabulary'], s0['hidden_size'], s0['cell']):,}",
                      f"{speed:,.0f}", f"{row['best_smooth_loss']['mean']:.2f}", f"{row['final_smooth_loss']['mean']:.2f}",
                      *(f"{v:.3f}" for v in bpc)])
     header = ["Point", "Parameters", "Updates/s", "Best smooth", "Final smooth",

@@ -537,3 +537,19 @@ def test_exclamation_marks_in_the_typeset_text_are_no_latex_error(tex, tmp_path)
     (tmp_path / "file").write_text("x")
     with pytest.raises(UserError, match="the build directory is a file"):
         build_pdf(doc, tmp_path / "o.pdf", tmp_path / "file")
+
+
+def test_a_summary_with_an_unknown_cell_is_damaged(tmp_path, two_runs):
+    """An RNN's summary names no cell (its bytes as before cells existed); a cell the code does not know
+    is a damaged file, refused with the run to retrain."""
+    import shutil
+
+    from rnn.reporting.results import read_summary
+
+    assert "cell" not in read_summary(two_runs / "seed1")
+    runs = tmp_path / "runs"
+    shutil.copytree(two_runs, runs)
+    summary = runs / "seed2" / "summary.json"
+    summary.write_text(json.dumps({**json.loads(summary.read_text()), "cell": "transformer"}))
+    with pytest.raises(UserError, match="summary.json: `cell` is 'transformer', not one of rnn, lstm, gru"):
+        read_summary(runs / "seed2")

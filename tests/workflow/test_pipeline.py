@@ -187,7 +187,7 @@ def test_a_missing_tex_package_drops_the_pdf_before_any_job(tmp_path):
 
 
 EVERY_KEY = {  # a value other than the default for every top-level key, as a user types it after --config
-    "book": "b.txt", "hidden_size": "12", "eta": "0.05", "sig": "0.02", "seq_length": "20", "epochs": "1",
+    "book": "b.txt", "cell": "gru", "hidden_size": "12", "eta": "0.05", "sig": "0.02", "seq_length": "20", "epochs": "1",
     "clip": "4.0", "seeds": "[1,2]", "snapshots": "{every: 300, until: 600, length: 50}", "show_seed": "2",
     "synthesis_seed": "3", "passage_length": "50", "checkpoint_every": "500",
     "panel": "{temperatures: [0.7, 1.3], top_p: 0.5, length: 40}", "train_runtime": "30",
@@ -204,7 +204,7 @@ def test_every_config_key_is_settable_with_dash_dash_config(tmp_path, small_text
     d = copy_workflow(tmp_path)
     (d / "b.txt").write_text(small_text[:3000])
     out = snakemake(d, "-n", "-p", "--config", *(f"{k}={v}" for k, v in EVERY_KEY.items()))
-    for flag in ("--book=b.txt", "--hidden-size=12", "--eta=0.05", "--sig=0.02", "--seq-length=20", "--epochs=1",
+    for flag in ("--book=b.txt", "--cell=gru", "--hidden-size=12", "--eta=0.05", "--sig=0.02", "--seq-length=20", "--epochs=1",
                  "--clip=4.0", "--snapshots-every=300", "--snapshots-until=600", "--snapshots-length=50",
                  "--synthesis-seed=3", "--checkpoint-every=500", "--gradcheck-hidden-sizes=4,6", "--gradcheck-h=0.001",
                  "--gradcheck-eps=1e-14", "--gradcheck-methods=complex_step", "--gradcheck-sig=0.02",

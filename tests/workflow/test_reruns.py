@@ -3,6 +3,8 @@ whose command runs it; a `touch` plans nothing (Snakemake compares small inputs 
 
 import os
 import shutil
+import subprocess
+import sys
 from contextlib import contextmanager
 
 import pytest
@@ -44,7 +46,11 @@ def _edited(path):
 
 
 def test_the_package_copy_is_what_runs(workdir):
-    assert (workdir / "rnn" / "core" / "__pycache__").is_dir()  # numba's cache of the copy: the copy ran
+    """The jobs' `python -m rnn` and the Snakefile's imports (which list the rules' code inputs) find
+    the copy (no .pyc to look at: the test machines set PYTHONDONTWRITEBYTECODE)."""
+    found = subprocess.run([sys.executable, "-c", "import rnn.pipeline.code as c; print(c.PACKAGE)"], cwd=workdir,
+                           env=_env(workdir), capture_output=True, text=True, check=True).stdout.strip()
+    assert found == str((workdir / "rnn").resolve())
 
 
 def test_touch_plans_nothing(workdir):
@@ -57,6 +63,7 @@ def test_editing_the_kernel_replans_training_and_what_follows(workdir):
     with _edited(workdir / "rnn" / "core" / "kernel.py"):
         planned = _planned(workdir)
     assert planned.get("train") == 2 and planned.get("gradcheck") == 1 and planned.get("best_passage") == 1
+    assert planned.get("compile") == 1  # which runs first; training is replanned for its own code inputs
     assert "prepare" not in planned and "checksums" in planned
     assert _planned(workdir) == {}  # the same bytes again: nothing to do
 

@@ -6,6 +6,7 @@ import sys
 from snakemake.utils import validate
 
 from rnn import outputs as out
+from rnn.core.cells import CELLS as ALL_CELLS
 from rnn.core.corpus import book_sha256
 from rnn.errors import UserError
 from rnn.pipeline.code import sources
@@ -68,6 +69,7 @@ POINT = point_pattern()
 
 wildcard_constraints:
     seed=r"0|[1-9]\d{0,18}",
+    cell="|".join(ALL_CELLS),
     point=rf"{POINT}(/{POINT})*",
 
 

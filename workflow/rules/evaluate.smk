@@ -3,7 +3,6 @@ rule evaluate:
     held-out text (config `validation_fraction`)."""
     input:
         corpus=out.CORPUS,
-        compiled=ancient(out.COMPILE),  # compiled once before; a recompile alone reruns nothing
         epochs=f"{out.RUN_DIR}/{out.RunFiles.epochs}",
         code=sources("evaluate"),
     output:

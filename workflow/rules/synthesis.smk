@@ -26,7 +26,6 @@ rule best_passage:
         SUMMARIES,
         models=MODELS_BEST,
         corpus=out.CORPUS,
-        compiled=ancient(out.COMPILE),
         code=sources("passage"),
     output:
         txt=report(
@@ -53,7 +52,6 @@ rule sampling_panel:
         SUMMARIES,
         models=MODELS_BEST,
         corpus=out.CORPUS,
-        compiled=ancient(out.COMPILE),
         code=sources("panel"),
     output:
         json=out.PANEL,

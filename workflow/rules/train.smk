@@ -2,7 +2,13 @@ rule train:
     """One training run per seed (the unit of parallelism); resumes from its checkpoint."""
     input:
         corpus=out.CORPUS,
-        compiled=ancient(out.COMPILE),  # compiled once before; a recompile alone reruns nothing
+        # compiled once before the runs start side by side. Not ancient(): Snakemake 9 skips the
+        # input checks of a job whose ancient input's job reruns, so a code edit would rerun the
+        # compile job and not training. Its inputs are a subset of training's: it reruns only
+        # when training would anyway (or when its file is deleted).
+        compiled=lambda wildcards: out.COMPILE.format(
+            cell=job_settings(wildcards)["cell"]
+        ),
         code=sources("train"),
     output:
         expand(f"{out.RUN_DIR}/{{name}}", name=out.RunFiles.all(), allow_missing=True),
