@@ -13,15 +13,25 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" OPENBLAS_NUM_THREADS=1
+# numba's cache in the copy, not the user's: jitcache keys it by the sources of rnn/core, so each mutant
+# of a core module compiles into a directory of its own, removed after its tests (CLEAN_KEY: the
+# unmutated sources' directory, kept)
+export RNN_NUMBA_CACHE="$PWD/.mutmut-numba"
 
 if [ "${1:-}" = --run-tests ]; then  # the test command of one mutant
     shift
     python -m pytest -x -q -p no:cacheprovider -m "not slow and not slurm" -k "not bench" "$@"
+    status=$?
+    for dir in "$RNN_NUMBA_CACHE"/*/; do
+        [ ! -d "$dir" ] || [ "$(basename "$dir")" = "${CLEAN_KEY:-}" ] || rm -rf "$dir"
+    done
     # mutmut 2 counts only exit status 1 as killed: a mutant that breaks the import (pytest's 2,
     # a collection error) must count as killed too
-    [ $? -eq 0 ] || exit 1
+    [ $status -eq 0 ] || exit 1
     exit 0
 fi
+CLEAN_KEY=$(python -c "from rnn.core import jitcache; print(jitcache.source_key())") || exit 2
+export CLEAN_KEY
 
 declare -A TESTS=(
     [corpus]="tests/unit/test_corpus.py"
@@ -41,18 +51,27 @@ for mod in "${modules[@]}"; do
     [ -n "${TESTS[$mod]:-}" ] || { echo "unknown module $mod; choose from ${!TESTS[*]}" >&2; exit 2; }
     only=()
     if [ "$mod" = kernel ]; then
-        # Each kernel mutant costs a numba compile (about 8 s), so only the training loop is mutated:
-        # _adagrad and everything from _apply_update on (update_step, the best model, run_updates).
-        # fast_exp/fast_tanh and the forward/backward pass are pinned by the ULP and one-step tests.
+        # Each kernel mutant changes jitcache's key, so its tests compile the kernel from cold (tens of
+        # seconds): only the training loop's numba code is mutated, from the update on (the functions in
+        # MUTATE). The forward and backward passes, fast_exp/fast_tanh/fast_log and the IR of AdaGrad and
+        # the copies are pinned by the ULP and one-step tests, and the products by test_products.py.
         # mutmut takes the lines to mutate as the added lines of a patch (needs `whatthepatch`).
         python - > .mutmut-kernel.patch <<'PY'
+import ast
 import difflib
-lines = open("rnn/core/kernel.py").read().splitlines(keepends=True)
-start = lambda name: next(i for i, line in enumerate(lines) if line.startswith(f"def {name}(")) - 1
-a, b, c = start("_adagrad"), start("_loss_and_gradients"), start("_apply_update")
-rest = lines[:a] + lines[b:c]
-print("".join(difflib.unified_diff(rest, lines, "rnn/core/kernel.py", "rnn/core/kernel.py")), end="")
+
+MUTATE = ("_transpose", "refresh_transposes", "_apply_update", "update_step", "_keep_best", "run_updates")
+path = "rnn/core/kernel.py"
+source = open(path).read()
+lines = source.splitlines(keepends=True)
+bodies = {f.name: range(f.lineno - 1, f.end_lineno) for f in ast.parse(source).body
+          if isinstance(f, ast.FunctionDef) and f.name in MUTATE}
+assert len(bodies) == len(MUTATE), f"not in {path}: {set(MUTATE) - set(bodies)}; update MUTATE"
+mutated = {i for body in bodies.values() for i in body}
+rest = [line for i, line in enumerate(lines) if i not in mutated]
+print("".join(difflib.unified_diff(rest, lines, path, path)), end="")
 PY
+        [ $? -eq 0 ] || exit 2
         only=(--use-patch-file .mutmut-kernel.patch)
     fi
     # (--run-tests above: the fast tests without the benchmark, which measures speed and checks nothing
@@ -62,7 +81,7 @@ PY
     mutmut run --paths-to-mutate "$path" --tests-dir tests --test-time-base 30 --simple-output --no-progress \
         "${only[@]}" --runner "bash tests/mutation.sh --run-tests ${TESTS[$mod]}"
     rc=$?  # a bit mask: 1 a fatal error, 2 survivors, 4 timeouts, 8 suspicious
-    if (( rc & 1 )); then echo "mutmut stopped with an error on rnn/$mod.py" >&2; failed=1; fi
+    if (( rc & 1 )); then echo "mutmut stopped with an error on $path" >&2; failed=1; fi
 done
 mutmut results
 exit $failed

@@ -24,29 +24,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rnn.core import jitcache, kernel, model  # noqa: E402
 from rnn.reporting import provenance  # noqa: E402
 from rnn.core.kernel import fast_exp, fast_tanh  # noqa: E402
-from rnn.core.products import JIT, _accumulate, _matvec, _product  # noqa: E402
+from rnn.core.products import JIT, matmul, matmul_add, matvec_acc  # noqa: E402
 
 
 @njit(**JIT)
 def _matvecs(P, work, reps):
-    H, dA, W, WT = work[0], work[3], P[1], work[10]
+    H, dA, W, WT = work.H, work.dA, P.W, work.WT
     for _ in range(reps):
         for t in range(H.shape[0] - 1):
-            _matvec(H[t + 1], H[t], WT, t % 2 == 1)
+            matvec_acc(H[t + 1], H[t], WT, t % 2 == 1)
         for t in range(dA.shape[0] - 2, -1, -1):
-            _matvec(dA[t], dA[t + 1], W, t % 2 == 1)
+            matvec_acc(dA[t], dA[t + 1], W, t % 2 == 1)
 
 
 @njit(**JIT)
 def _block_products(P, work, reps):
-    H, Pr, dHo, dA, gUT, gW, gV, gb, gc, seen, WT, VT = work
-    tau, K = Pr.shape
-    m = H.shape[1]
+    H, Pr, dA = work.H, work.Pr, work.dA
     for _ in range(reps):
-        _accumulate(Pr, 0, K, H, m, m, 1, VT, 0, K, tau, K, m)
-        _product(gV, 0, m, Pr, 0, 1, K, H, m, m, K, m, tau)
-        _product(dHo, 0, m, Pr, 0, K, 1, P[2], 0, m, tau, m, K)
-        _product(gW, 0, m, dA, 0, 1, m, H, 0, m, m, m, tau)
+        matmul_add(Pr, H[1:], work.VT)
+        matmul(work.gV, Pr.T, H[1:])
+        matmul(work.dHo, Pr, P.V)
+        matmul(work.gW, dA.T, H[:-1])
 
 
 @njit(**JIT)

@@ -15,17 +15,23 @@ For the RNN, `check` is gradcheck.check.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
 from . import cell_kernels as ck
 from . import cells, gradcheck
-from .cell_kernels import JIT, _copy, _matvec, _product, _zero
+from .cell_kernels import JIT, _copy, _zero
 from .gradcheck import METHODS, max_errors
+from .products import matvec_acc
 from ..errors import UserError
 from .model import Params
 
 _INDEX = {"U": 0, "W": 1, "V": 2, "b": 3, "c": 4}  # position in Weights(UT, W, V, b, c)
+# the derivatives of one step's values with respect to the one perturbed entry: of h_t, of S[t+1] (lstm,
+# s_t; gru, r_t h_{t-1}), of the pre-activations a_t and of the logits o_t
+Tangents = namedtuple("Tangents", "dh ds da do")
 
 
 @njit(inline="always", **JIT)
@@ -83,14 +89,15 @@ def _occurs(book, tau, x):
 
 
 @njit(inline="always", **JIT)
-def _lstm_tangent(t, k, seed, P, work, dh, ds, da):
-    """dh, ds: the derivatives of h_{t-1}, s_{t-1} -> of h_t, s_t (docs/algorithm.md section 7.3);
+def _lstm_tangent(t, k, seed, P, work, d):
+    """d.dh, d.ds: the derivatives of h_{t-1}, s_{t-1} -> of h_t, s_t (docs/algorithm.md section 7.3);
     `seed` is the entry's own derivative of a_t[k]."""
     m = P.W.shape[1]
+    dh, ds, da = d.dh, d.ds, d.da
     a, s_prev, tanh_s = work.A[t], work.S[t], work.T[t]
     _zero(da)
     da[k] = seed
-    _matvec(da, dh, work.WT, False)  # + W dh_{t-1}
+    matvec_acc(da, dh, work.WT)  # + W dh_{t-1}
     for j in range(m):
         i, f, g, o = a[j], a[m + j], a[2 * m + j], a[3 * m + j]
         di = i * (1.0 - i) * da[j]
@@ -103,20 +110,21 @@ def _lstm_tangent(t, k, seed, P, work, dh, ds, da):
 
 
 @njit(inline="always", **JIT)
-def _gru_tangent(t, k, seed, P, work, dh, d_rh, da):
-    """dh: the derivative of h_{t-1} -> of h_t (docs/algorithm.md section 7.4); `seed` is the entry's
+def _gru_tangent(t, k, seed, P, work, d):
+    """d.dh: the derivative of h_{t-1} -> of h_t (docs/algorithm.md section 7.4); `seed` is the entry's
     own derivative of the pre-activation a_t[k] (block n: of W_n (r h_{t-1}) + U_n x_t + b_n)."""
     m = P.W.shape[1]
+    dh, d_rh, da = d.dh, d.ds, d.da
     a, h_prev = work.A[t], work.H[t]
     _zero(da)
     da[k] = seed
-    _matvec(da[:2 * m], dh, work.WT, False)  # + W_{r,z} dh_{t-1}
+    matvec_acc(da[:2 * m], dh, work.WT[:, :2 * m])  # + W_{r,z} dh_{t-1}
     for j in range(m):
         r = a[j]
         da[j] = r * (1.0 - r) * da[j]  # now dr
         da[m + j] = a[m + j] * (1.0 - a[m + j]) * da[m + j]  # now dz
         d_rh[j] = da[j] * h_prev[j] + r * dh[j]
-    _product(da, 2 * m, 0, d_rh, 0, 0, 1, work.WT.reshape(-1), 2 * m, 3 * m, 1, m, m)  # + W_n d(r h)
+    matvec_acc(da[2 * m:], d_rh, work.WT[:, 2 * m:])  # + W_n d(r h)
     for j in range(m):
         z, n = a[m + j], a[2 * m + j]
         dn = (1.0 - n * n) * da[2 * m + j]
@@ -124,10 +132,11 @@ def _gru_tangent(t, k, seed, P, work, dh, d_rh, da):
 
 
 @njit(inline="always", **JIT)
-def _output_tangent(book, t, work, dh, do):
+def _output_tangent(book, t, work, d):
     """d(-log p_t[y_t]) = p_t . do_t - do_t[y_t], do_t = V dh_t."""
+    dh, do = d.dh, d.do
     _zero(do)
-    _matvec(do, dh, work.VT, False)
+    matvec_acc(do, dh, work.VT)
     s = 0.0
     for k in range(do.shape[0]):
         s += work.Pr[t, k] * do[k]
@@ -153,7 +162,7 @@ def _dual_numbers(book, tau, P, work, which):
                 dL += Pr[t, row] * d - (d if book[t + 1] == row else 0.0)
             grad[flat] = dL
         return grad
-    dh, ds, da, do = np.zeros(m), np.zeros(m), np.zeros(n), np.zeros(K)
+    d = Tangents(dh=np.zeros(m), ds=np.zeros(m), da=np.zeros(n), do=np.zeros(K))
     for flat in range(theta.size):
         first, x, k, j = 0, 0, 0, 0  # the first step at which the entry acts; the entry's indices
         if which == 0:  # UT[x, k] = U[k, x]: a_t[k] gains 1 where x_t = x
@@ -164,8 +173,8 @@ def _dual_numbers(book, tau, P, work, which):
             k, j = flat // m, flat % m
         else:  # b[k]
             k = flat
-        _zero(dh)
-        _zero(ds)
+        _zero(d.dh)
+        _zero(d.ds)
         dL = 0.0
         for t in range(first, tau):
             if which == 0:
@@ -175,10 +184,10 @@ def _dual_numbers(book, tau, P, work, which):
             else:
                 seed = 1.0
             if lstm:
-                _lstm_tangent(t, k, seed, P, work, dh, ds, da)
+                _lstm_tangent(t, k, seed, P, work, d)
             else:
-                _gru_tangent(t, k, seed, P, work, dh, ds, da)
-            dL += _output_tangent(book, t, work, dh, do)
+                _gru_tangent(t, k, seed, P, work, d)
+            dL += _output_tangent(book, t, work, d)
         grad[flat] = dL
     return grad
 

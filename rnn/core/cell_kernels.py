@@ -4,7 +4,7 @@
 `sample.synthesize`, with this module's `step_logits`.
 
 The same bits on any CPU, as kernel.py (docs/algorithm.md section 6): every sum runs in the order of
-`products.accumulate` / `products.matvec_acc`, exp, tanh, log and the sigmoid 1 / (1 + exp(-x)) are
+`products.matmul_add` / `products.matvec_acc`, exp, tanh, log and the sigmoid 1 / (1 + exp(-x)) are
 kernel.py's polynomials, no BLAS, no fast-math, no library reductions.
 
 Layout. The parameters and the AdaGrad memory are `Weights(UT, W, V, b, c)` with UT = U^T (K x G m: one
@@ -32,7 +32,7 @@ from numba import njit
 from . import cells, kernel
 from .kernel import JIT, fast_exp, fast_log, fast_tanh
 from .model import ADAGRAD_EPS, Params
-from .products import accumulate, matvec_acc
+from .products import matmul, matmul_add, matvec_acc
 
 Work = namedtuple("Work", [
     "H",  # (tau+1) x m: hidden states, H[0] = h_prev
@@ -60,22 +60,6 @@ def workspace(cell: str, K: int, m: int, tau: int) -> Work:
 
 
 weights, params_of = kernel.weights, kernel.params_of  # Params <-> Weights (copies), for every cell
-
-
-# --- the products, each compiled once --------------------------------------------------------------
-@njit(inline="always", **JIT)
-def _product(C, c0, ldc, A, a0, a_rs, a_ps, B, b0, ldb, rows, cols, n):
-    """products.accumulate with every offset, stride and size an int64. Numba compiles a callee once
-    per pattern of literal arguments (a constant 0 or 1 is a type of its own), about 10 s each for
-    accumulate; so the calls here share one specialization."""
-    i = np.int64
-    accumulate(C, i(c0), i(ldc), A, i(a0), i(a_rs), i(a_ps), B, i(b0), i(ldb), i(rows), i(cols), i(n))
-
-
-@njit(inline="always", **JIT)
-def _matvec(y, x, B, backwards):
-    """products.matvec_acc with `backwards` a bool, never a literal (see _product)."""
-    matvec_acc(y, x, B, np.bool_(backwards))
 
 
 @njit(inline="always", **JIT)
@@ -116,7 +100,7 @@ def _rnn_step(x, t, P, work):
     u = P.UT[x]
     for j in range(m):
         a[j] = u[j] + P.b[j]
-    _matvec(a, work.H[t], work.WT, t % 2 == 1)
+    matvec_acc(a, work.H[t], work.WT, t % 2 == 1)
     for j in range(m):
         a[j] = fast_tanh(a[j])
 
@@ -130,7 +114,7 @@ def _lstm_step(x, t, P, work):
     u = P.UT[x]
     for k in range(4 * m):
         a[k] = u[k] + P.b[k]
-    _matvec(a, work.H[t], work.WT, t % 2 == 1)  # one product for the four blocks
+    matvec_acc(a, work.H[t], work.WT, t % 2 == 1)  # one product for the four blocks
     s_prev, s, tanh_s, h = work.S[t], work.S[t + 1], work.T[t], work.H[t + 1]
     for j in range(m):
         i = fast_sigmoid(a[j])
@@ -153,14 +137,13 @@ def _gru_step(x, t, P, work):
     for k in range(3 * m):
         a[k] = u[k] + P.b[k]
     h_prev, rh, h = work.H[t], work.S[t], work.H[t + 1]
-    _matvec(a[:2 * m], h_prev, work.WT, t % 2 == 1)  # blocks r and z: columns 0 .. 2m-1 of W^T
+    matvec_acc(a[:2 * m], h_prev, work.WT[:, :2 * m], t % 2 == 1)  # blocks r and z: columns 0 .. 2m-1 of W^T
     for j in range(m):
         r = fast_sigmoid(a[j])
         a[j] = r
         a[m + j] = fast_sigmoid(a[m + j])
         rh[j] = r * h_prev[j]
-    # block n: W_n (r h_{t-1}), columns 2m .. 3m-1 of W^T
-    _product(a, 2 * m, 0, rh, 0, 0, 1, work.WT.reshape(-1), 2 * m, 3 * m, 1, m, m)
+    matvec_acc(a[2 * m:], rh, work.WT[:, 2 * m:])  # block n: W_n (r h_{t-1}), columns 2m .. 3m-1 of W^T
     for j in range(m):
         n = fast_tanh(a[2 * m + j])
         a[2 * m + j] = n
@@ -201,11 +184,11 @@ def _store_state(state, work, t):
 def _output_loss(book, e, tau, P, work, loss):
     """loss + sum_t -log p_t[book[e + t + 1]], t = 0, 1, ... in order, with o_t = c + V h_t
     (h_t = H[t+1]) and p_t = softmax(o_t) left in Pr (docs/algorithm.md sections 2.3-2.4)."""
-    K, m = P.V.shape
+    K = P.V.shape[0]
     Pr = work.Pr
     for t in range(tau):
         _copy(Pr[t], P.c)
-    _product(Pr.reshape(-1), 0, K, work.H.reshape(-1), m, m, 1, work.VT.reshape(-1), 0, K, tau, K, m)
+    matmul_add(Pr[:tau], work.H[1:tau + 1], work.VT)  # O = c + H[1:] V^T
     for t in range(tau):
         o = Pr[t]
         mx = o[0]
@@ -237,15 +220,12 @@ def forward(book, e, tau, state, P, work):
 @njit(**JIT)
 def _output_backward(book, e, tau, P, work):
     """Pr becomes dL/do; gV = dO^T H[1:], dHo = dO V, gc = sum_t dO_t."""
-    K, m = P.V.shape
+    K = P.V.shape[0]
     Pr, gV, gc = work.Pr, work.gV, work.gc
     for t in range(tau):
         Pr[t, book[e + t + 1]] -= 1.0
-    Prf, Hf = Pr.reshape(-1), work.H.reshape(-1)
-    _zero(gV.reshape(-1))
-    _product(gV.reshape(-1), 0, m, Prf, 0, 1, K, Hf, m, m, K, m, tau)
-    _zero(work.dHo.reshape(-1))
-    _product(work.dHo.reshape(-1), 0, m, Prf, 0, K, 1, P.V.reshape(-1), 0, m, tau, m, K)
+    matmul(gV, Pr[:tau].T, work.H[1:tau + 1])
+    matmul(work.dHo[:tau], Pr[:tau], P.V)
     for k in range(K):
         gc[k] = 0.0
     for t in range(tau):
@@ -262,7 +242,7 @@ def _lstm_backward(tau, P, work):
     for t in range(tau - 1, -1, -1):
         _copy(dh, dHo[t])
         if t < tau - 1:
-            _matvec(dh, dA[t + 1], P.W, t % 2 == 1)  # + W^T da_{t+1}
+            matvec_acc(dh, dA[t + 1], P.W, t % 2 == 1)  # + W^T da_{t+1}
         a, da, s_prev, tanh_s = A[t], dA[t], S[t], T[t]
         for j in range(m):
             i, f, g, o = a[j], a[m + j], a[2 * m + j], a[3 * m + j]
@@ -272,8 +252,7 @@ def _lstm_backward(tau, P, work):
             da[2 * m + j] = dsj * i * (1.0 - g * g)
             da[3 * m + j] = dh[j] * tanh_s[j] * o * (1.0 - o)
             ds[j] = dsj * f
-    _zero(work.gW.reshape(-1))  # gW = dA^T H[:tau]
-    _product(work.gW.reshape(-1), 0, m, dA.reshape(-1), 0, 1, 4 * m, work.H.reshape(-1), 0, m, 4 * m, m, tau)
+    matmul(work.gW, dA[:tau].T, work.H[:tau])  # gW = dA^T H[:-1]
 
 
 @njit(**JIT)
@@ -292,17 +271,16 @@ def _gru_backward(tau, P, work):
             da[m + j] = dh * (h_prev[j] - n) * z * (1.0 - z)
             carry[j] = dh * z
         _zero(d_rh)
-        _matvec(d_rh, da[2 * m:], P.W[2 * m:], t % 2 == 1)  # W_n^T da_n
+        matvec_acc(d_rh, da[2 * m:], P.W[2 * m:], t % 2 == 1)  # W_n^T da_n
         for j in range(m):
             r = a[j]
             da[j] = d_rh[j] * h_prev[j] * r * (1.0 - r)
             carry[j] += d_rh[j] * r
         if t > 0:
-            _matvec(carry, da[:2 * m], P.W[:2 * m], t % 2 == 1)  # + W_rz^T da_rz
-    gWf, dAf = work.gW.reshape(-1), dA.reshape(-1)
-    _zero(gWf)  # rows r, z: dA^T h_{t-1}; rows n: dA_n^T (r_t h_{t-1})
-    _product(gWf, 0, m, dAf, 0, 1, 3 * m, H.reshape(-1), 0, m, 2 * m, m, tau)
-    _product(gWf, 2 * m * m, m, dAf, 2 * m, 1, 3 * m, RH.reshape(-1), 0, m, m, m, tau)
+            matvec_acc(carry, da[:2 * m], P.W[:2 * m], t % 2 == 1)  # + W_rz^T da_rz
+    # rows r, z: dA_rz^T h_{t-1}; rows n: dA_n^T (r_t h_{t-1})
+    matmul(work.gW[:2 * m], dA[:tau, :2 * m].T, H[:tau])
+    matmul(work.gW[2 * m:], dA[:tau, 2 * m:].T, RH[:tau])
 
 
 @njit(**JIT)
@@ -502,4 +480,4 @@ def step_logits(x, state, P, work, o):
     _step(x, 0, P, work)
     _store_state(state, work, 1)
     _copy(o, P.c)
-    _matvec(o, work.H[1], work.VT, False)
+    matvec_acc(o, work.H[1], work.VT)

@@ -38,7 +38,7 @@ from numba.cpython import mathimpl
 from numba.extending import intrinsic
 
 from .model import ADAGRAD_EPS, Params
-from .products import _F64, _I32, _I64, _PTR, JIT, _accumulate, _function, _matvec, _product, _shapes, _splat, _vector_at
+from .products import _F64, _I32, _I64, _PTR, JIT, _function, _shapes, _splat, _vector_at, matmul, matmul_add, matvec_acc
 
 
 # --- branch-free exp and tanh -------------------------------------------------------------------
@@ -344,7 +344,7 @@ def forward(book, e, tau, h, P, work):
         u = UT[book[e + t]]
         for i in range(m):
             a[i] = u[i] + b[i]
-        _matvec(a, H[t], WT, t % 2 == 1)  # alternate strip order: part of WT stays in L1
+        matvec_acc(a, H[t], WT, t % 2 == 1)  # alternate strip order: part of WT stays in L1
         for i in range(m):
             a[i] = fast_tanh(a[i])
 
@@ -352,7 +352,7 @@ def forward(book, e, tau, h, P, work):
     for t in range(tau):
         for k in range(K):
             Pr[t, k] = c[k]
-    _accumulate(Pr, 0, K, H, m, m, 1, VT, 0, K, tau, K, m)
+    matmul_add(Pr[:tau], H[1:tau + 1], VT)  # O = c + H[1:] V^T
     loss = 0.0
     for t in range(tau):
         o = Pr[t]
@@ -385,8 +385,8 @@ def loss_and_gradients(book, e, tau, h, P, work):
         Pr[t, book[e + t + 1]] -= 1.0  # Pr becomes dL/do
 
     # back-propagation through time; every product in a fixed order
-    _product(gV, 0, m, Pr, 0, 1, K, H, m, m, K, m, tau)  # gV = dO^T H
-    _product(dHo, 0, m, Pr, 0, K, 1, V, 0, m, tau, m, K)  # dO V
+    matmul(gV, Pr[:tau].T, H[1:tau + 1])  # dO^T H[1:]
+    matmul(dHo[:tau], Pr[:tau], V)  # dO V
     for k in range(K):
         gc[k] = 0.0
     for t in range(tau):
@@ -398,10 +398,10 @@ def loss_and_gradients(book, e, tau, h, P, work):
         for j in range(m):
             da[j] = dHo[t, j]
         if t < tau - 1:
-            _matvec(da, dA[t + 1], W, t % 2 == 1)  # + W^T da_{t+1}
+            matvec_acc(da, dA[t + 1], W, t % 2 == 1)  # + W^T da_{t+1}
         for j in range(m):
             da[j] = da[j] * (1.0 - ht[j] * ht[j])
-    _product(gW, 0, m, dA, 0, 1, m, H, 0, m, m, m, tau)  # dA^T H
+    matmul(gW, dA[:tau].T, H[:tau])  # dA^T H[:-1]
     for j in range(m):
         gb[j] = 0.0
     for t in range(tau):

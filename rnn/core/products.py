@@ -14,15 +14,20 @@ numba compiles them in a fraction of a second, where inlined numba helpers took 
 signature. The tile shapes follow the vector registers of the CPU numba generates code for
 (`_shapes`); they decide only which outputs are computed together, never the order of a sum.
 
-Operands are C-contiguous float64 arrays, read as flat, with an element offset and strides, so one
-routine serves the kernel's products: A(r, p) = A[a0 + r * a_rs + p * a_ps], B[p, l] = B[b0 + p * ldb + l],
-C[r, l] = C[c0 + r * ldc + l].
+The products take numba array views, the operands as the equations write them: `matmul_add(Pr,
+H[1:], VT)` is O += H[1:] V^T, `matmul(gW, dA.T, H[:-1])` is dW = dA^T H[:-1]. A view's data pointer
+and strides say where each element is, so one loop serves a plain, transposed or sliced A; the rows of
+B and C are read as vectors and must be contiguous (checked, as are the shapes: a ValueError, never a
+read out of bounds). The products are intrinsics, emitted in place into the numba function that calls
+them: call them from compiled code.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -64,10 +69,42 @@ def _splat(b, x, lanes):
     return b.shuffle_vector(one, ir.Constant(vec, ir.Undefined), ir.Constant(ir.VectorType(_I32, lanes), [0] * lanes))
 
 
-def _tile(b, C, ldc, A, a_rs, a_ps, B, ldb, n, rows: int, vectors: int, lanes: int, zero: bool):
+class _Operands(NamedTuple):
+    """The IR values the loops read a product's operands from: C[r, l] = C[r ldc + l],
+    A(r, p) = A[r a_rs + p a_ps], B[p, l] = B[p ldb + l] (double pointers, int64 strides in elements)."""
+
+    C: ir.Value
+    ldc: ir.Value
+    A: ir.Value
+    a_rs: ir.Value
+    a_ps: ir.Value
+    B: ir.Value
+    ldb: ir.Value
+
+    def from_row(self, b, r):
+        """The operands of the outputs from row r of C on."""
+        return self._replace(C=b.gep(self.C, [b.mul(r, self.ldc)]), A=b.gep(self.A, [b.mul(r, self.a_rs)]))
+
+    def from_column(self, b, l):
+        """The operands of the outputs from column l of C on."""
+        return self._replace(C=b.gep(self.C, [l]), B=b.gep(self.B, [l]))
+
+
+class _Tile(NamedTuple):
+    """A register tile: `rows` rows of outputs by `vectors` vectors of `lanes` doubles (Python ints:
+    each shape is its own block of code)."""
+
+    rows: int
+    vectors: int
+    lanes: int
+
+
+def _tile(b, ops: _Operands, n, tile: _Tile, zero: bool):
     """C[r, l] += sum over p = 0 .. n-1, in that order, of A(r, p) B[p, l], for r < rows and
     l < vectors * lanes, the rows x vectors accumulators kept in registers for the whole sum. With
     `zero`, C[r, l] = the sum: the accumulators start at +0.0, as from a zeroed C, without reading C."""
+    C, ldc, A, a_rs, a_ps, B, ldb = ops
+    rows, vectors, lanes = tile
     vec = _F64 if lanes == 1 else ir.VectorType(_F64, lanes)
     accs = [[cgutils.alloca_once(b, vec) for _ in range(vectors)] for _ in range(rows)]
     c_rows = [b.gep(C, [b.mul(ldc, _int(r))]) for r in range(rows)]
@@ -124,26 +161,26 @@ def _split(b, total, most: int, i):
     return start, size
 
 
-def _band(b, C, ldc, A, a_rs, a_ps, B, ldb, cols, n, rows: int, vectors: int, lanes: int, zero=False,
-          backwards=None):
-    """`rows` rows of outputs, all `cols` columns: strips of `vectors` / 2 to `vectors` vectors, as
-    equal as can be, so that each keeps many sums in flight (a narrower matrix: one vector at a
-    time), then single columns. With `backwards` (an i1) true, the same strips from the right:
+def _band(b, ops: _Operands, cols, n, tile: _Tile, *, zero=False, backwards=None):
+    """`tile.rows` rows of outputs, all `cols` columns: strips of `tile.vectors` / 2 to `tile.vectors`
+    vectors, as equal as can be, so that each keeps many sums in flight (a narrower matrix: one vector
+    at a time), then single columns. With `backwards` (an i1) true, the same strips from the right:
     the columns of B read last by the previous product with the same B are read first, from L1."""
+    rows, vectors, lanes = tile
     full = b.sdiv(cols, _int(lanes))
     l1 = b.mul(full, _int(lanes))
     strips = _parts(b, full, vectors)
 
-    def tile(l, tile_vectors, tile_lanes):
-        _tile(b, b.gep(C, [l]), ldc, A, a_rs, a_ps, b.gep(B, [l]), ldb, n, rows, tile_vectors, tile_lanes, zero)
+    def tile_at(l, tile_vectors, tile_lanes):
+        _tile(b, ops.from_column(b, l), n, _Tile(rows, tile_vectors, tile_lanes), zero)
 
     def singles():
         with cgutils.for_range_slice(b, l1, cols, _int(1)) as (l, _):
-            tile(l, 1, 1)
+            tile_at(l, 1, 1)
 
     def one_at_a_time(l, size):
         with cgutils.for_range(b, size) as loop:
-            tile(b.add(l, b.mul(loop.index, _int(lanes))), 1, lanes)
+            tile_at(b.add(l, b.mul(loop.index, _int(lanes))), 1, lanes)
 
     if backwards is not None:
         with b.if_then(backwards):
@@ -154,7 +191,7 @@ def _band(b, C, ldc, A, a_rs, a_ps, B, ldb, cols, n, rows: int, vectors: int, la
             j = b.select(backwards, b.sub(b.sub(strips, _int(1)), j), j)
         start, size = _split(b, full, vectors, j)
         l = b.mul(start, _int(lanes))
-        _switch(b, size, {v: (lambda v=v: tile(l, v, lanes)) for v in range((vectors + 1) // 2, vectors + 1)},
+        _switch(b, size, {v: (lambda v=v: tile_at(l, v, lanes)) for v in range((vectors + 1) // 2, vectors + 1)},
                 lambda: one_at_a_time(l, size))
     if backwards is None:
         singles()
@@ -179,100 +216,106 @@ def _accumulate_ir(module, s, zero: bool):
     R, NV, lanes = s["rows"], s["vectors"], s["lanes"]
 
     def body(b, args):
-        C, ldc, A, a_rs, a_ps, B, ldb, rows, cols, n = args
+        *operands, rows, cols, n = args
+        ops = _Operands(*operands)
         bands = b.sdiv(rows, _int(R))
-
-        def band(r0, band_rows):
-            _band(b, b.gep(C, [b.mul(r0, ldc)]), ldc, b.gep(A, [b.mul(r0, a_rs)]), a_rs, a_ps, B, ldb, cols, n,
-                  band_rows, NV, lanes, zero)
-
         with cgutils.for_range(b, bands) as loop:
-            band(b.mul(loop.index, _int(R)), R)
+            _band(b, ops.from_row(b, b.mul(loop.index, _int(R))), cols, n, _Tile(R, NV, lanes), zero=zero)
         with cgutils.for_range_slice(b, b.mul(bands, _int(R)), rows, _int(1)) as (r, _):
-            band(r, 1)
+            _band(b, ops.from_row(b, r), cols, n, _Tile(1, NV, lanes), zero=zero)
 
     argtypes = [_PTR, _I64, _PTR, _I64, _I64, _PTR, _I64, _I64, _I64, _I64]
     return _function(module, f"rnn.{'product' if zero else 'accumulate'}.{R}x{NV}x{lanes}", argtypes, body)
 
 
 def _matvec_ir(module, s):
-    """void (y, x, B, ldb, cols, n, backwards): one row of outputs in strips of s["strip"] vectors."""
+    """void (y, x, incx, B, ldb, cols, n, backwards): one row of outputs (A the row x[p incx]) in strips
+    of s["strip"] vectors."""
     NV, lanes = s["strip"], s["lanes"]
 
     def body(b, args):
-        y, x, B, ldb, cols, n, backwards = args
-        _band(b, y, _int(0), x, _int(0), _int(1), B, ldb, cols, n, 1, NV, lanes, backwards=backwards)
+        y, x, incx, B, ldb, cols, n, backwards = args
+        _band(b, _Operands(y, _int(0), x, _int(0), incx, B, ldb), cols, n, _Tile(1, NV, lanes), backwards=backwards)
 
-    return _function(module, f"rnn.matvec.{NV}x{lanes}", [_PTR, _PTR, _PTR, _I64, _I64, _I64, ir.IntType(1)],
-                     body)
-
-
-def _f64_array(t):
-    """A C-contiguous float64 array of any number of dimensions: its data is the flat operand."""
-    return isinstance(t, types.Array) and t.dtype == types.float64 and t.layout == "C"
+    return _function(module, f"rnn.matvec.{NV}x{lanes}",
+                     [_PTR, _PTR, _I64, _PTR, _I64, _I64, _I64, ir.IntType(1)], body)
 
 
-def _accumulate_intrinsic(zero: bool):
-    """`accumulate`'s loops as an intrinsic, emitted into the caller (no numba function between); with
-    `zero`, C = the sums instead of C += the sums."""
+# --- the products for numba code: array views in, the loops above emitted in place ----------------
+def _f64_view(t, ndim: int):
+    """A float64 array (any layout: a view) of `ndim` dimensions."""
+    return isinstance(t, types.Array) and t.dtype == types.float64 and t.ndim == ndim
 
-    @intrinsic
-    def accumulate_(typingctx, C, c0, ldc, A, a0, a_rs, a_ps, B, b0, ldb, rows, cols, n):
-        ints = (c0, ldc, a0, a_rs, a_ps, b0, ldb, rows, cols, n)
-        if not (all(map(_f64_array, (C, A, B))) and all(isinstance(t, types.Integer) for t in ints)):
+
+def _view(context, builder, ty, value):
+    """(data pointer, shape, strides in elements) of a numba array, as IR values."""
+    array = context.make_array(ty)(context, builder, value)
+    strides = cgutils.unpack_tuple(builder, array.strides)
+    return array.data, cgutils.unpack_tuple(builder, array.shape), [builder.sdiv(s, _int(8)) for s in strides]
+
+
+def _check(context, builder, name: str, same, rows):
+    """Raise ValueError unless each pair of `same` is equal and each (stride, length) of `rows` is a
+    contiguous row (stride 1, or at most one element): the loops read rows of B and C as vectors."""
+    ok = ir.Constant(ir.IntType(1), True)
+    for x, y in same:
+        ok = builder.and_(ok, builder.icmp_signed("==", x, y))
+    for stride, length in rows:
+        ok = builder.and_(ok, builder.or_(builder.icmp_signed("==", stride, _int(1)),
+                                          builder.icmp_signed("<", length, _int(2))))
+    with builder.if_then(builder.not_(ok), likely=False):
+        context.call_conv.return_user_exc(
+            builder, ValueError, (f"{name}: shapes that do not match, or a row of the output or of B not contiguous",))
+
+
+def _product_intrinsic(name: str, zero: bool, doc: str):
+    """The intrinsic `name`(C, A, B) for 2-D views: C += A B, or with `zero` C = A B."""
+
+    def typer(typingctx, C, A, B):
+        if not all(_f64_view(t, 2) for t in (C, A, B)):
             return None
 
         def codegen(context, builder, sig, args):
-            def ptr(i, offset):
-                data = context.make_array(sig.args[i])(context, builder, args[i]).data
-                return builder.gep(data, [integer(offset)])
-
-            def integer(i):
-                return context.cast(builder, args[i], sig.args[i], types.int64)
-
+            (c_, (rows, cols), (ldc, c1)), (a_, (a_rows, n), (a_rs, a_ps)), (b_, (b_rows, b_cols), (ldb, b1)) = (
+                _view(context, builder, t, v) for t, v in zip(sig.args, args))
+            _check(context, builder, name, [(a_rows, rows), (b_rows, n), (b_cols, cols)], [(c1, cols), (b1, cols)])
             fn = _accumulate_ir(builder.module, _shapes(context), zero)
-            builder.call(fn, [ptr(0, 1), integer(2), ptr(3, 4), integer(5), integer(6), ptr(7, 8), integer(9),
-                              integer(10), integer(11), integer(12)])
+            builder.call(fn, [c_, ldc, a_, a_rs, a_ps, b_, ldb, rows, cols, n])
             return context.get_dummy_value()
 
-        return types.none(C, c0, ldc, A, a0, a_rs, a_ps, B, b0, ldb, rows, cols, n), codegen
+        return types.none(C, A, B), codegen
 
-    return accumulate_
+    typer.__name__, typer.__qualname__, typer.__doc__ = name, name, doc
+    return intrinsic(typer)
 
 
-_accumulate = _accumulate_intrinsic(zero=False)  # C += sums
-_product = _accumulate_intrinsic(zero=True)  # C = sums: the same numbers as zeroing C first
+matmul_add = _product_intrinsic("matmul_add", False, """matmul_add(C, A, B): C += A B, each output
+C[r, l] + A[r, 0] B[0, l] + A[r, 1] B[1, l] + ... summed in that order. 2-D float64 views: A of any
+strides (`dA.T`, `H[1:]`), the rows of C and B contiguous.""")
+matmul = _product_intrinsic("matmul", True, """matmul(C, A, B): C = A B, the sums of matmul_add from +0.0
+(the same bits as zeroing C first; C is not read).""")
 
 
 @intrinsic
-def _matvec(typingctx, y, x, B, backwards):
-    """`matvec_acc`'s loops, emitted into the caller; `backwards` a bool or omitted (False)."""
-    if not (all(map(_f64_array, (y, x))) and isinstance(B, types.Array) and B.dtype == types.float64
-            and B.ndim == 2 and B.layout == "C" and isinstance(backwards, (types.Boolean, types.Omitted))):
+def matvec_acc(typingctx, y, x, B, backwards=False):
+    """matvec_acc(y, x, B, backwards=False): y += B^T x, y[l] + x[0] B[0, l] + x[1] B[1, l] + ... in that
+    order: matmul_add with the one row x. Float64 views: y and x 1-D (x of any stride), B 2-D of
+    len(x) x len(y) with contiguous rows. Alternate `backwards` (a bool) in a sequence of products with
+    the same B: the strips are taken from the other end (the same sums), so part of B is read from L1."""
+    if backwards is False:  # not passed: numba lowers the default as a constant of this type
+        backwards = types.boolean
+    if not (_f64_view(y, 1) and _f64_view(x, 1) and _f64_view(B, 2)
+            and isinstance(backwards, (types.Boolean, types.Omitted))):
         return None
 
     def codegen(context, builder, sig, args):
-        arrays = [context.make_array(t)(context, builder, a) for t, a in zip(sig.args[:3], args[:3])]
-        cols = cgutils.unpack_tuple(builder, arrays[2].shape)[1]
+        (y_, (cols,), (incy,)), (x_, (n,), (incx,)), (b_, (b_rows, b_cols), (ldb, b1)) = (
+            _view(context, builder, t, v) for t, v in zip(sig.args[:3], args[:3]))
+        _check(context, builder, "matvec_acc", [(b_rows, n), (b_cols, cols)], [(incy, cols), (b1, cols)])
         flag = (ir.Constant(ir.IntType(1), bool(sig.args[3].value)) if isinstance(sig.args[3], types.Omitted)
                 else context.cast(builder, args[3], sig.args[3], types.boolean))
         fn = _matvec_ir(builder.module, _shapes(context))
-        y_len = cgutils.unpack_tuple(builder, arrays[0].shape)[0]
-        x_len = cgutils.unpack_tuple(builder, arrays[1].shape)[0]
-        builder.call(fn, [arrays[0].data, arrays[1].data, arrays[2].data, cols, y_len, x_len, flag])
+        builder.call(fn, [y_, x_, incx, b_, ldb, cols, n, flag])
         return context.get_dummy_value()
 
     return types.none(y, x, B, backwards), codegen
-
-
-@njit(**JIT)
-def accumulate(C, c0, ldc, A, a0, a_rs, a_ps, B, b0, ldb, rows, cols, n):
-    """C[r, l] += sum over p = 0 .. n-1, in that order, of A(r, p) B[p, l] (flat operands, see above)."""
-    _accumulate(C, c0, ldc, A, a0, a_rs, a_ps, B, b0, ldb, rows, cols, n)
-
-
-@njit(**JIT)
-def matvec_acc(y, x, B, backwards=False):
-    """y[l] += sum over p, in order, of x[p] B[p, l]: y += B^T x for a row-major B (len(x) x len(y)).
-    Alternate `backwards` in a sequence of products with the same B to read part of it from L1."""
-    _matvec(y, x, B, backwards)
