@@ -198,8 +198,8 @@ def cmd_panel(a):
     from .reporting.results import panel_tex, sampling_panel
 
     vocab = Corpus.load(a.corpus).vocab if a.corpus else None
-    panel = sampling_panel(a.runs, a.panel_temperatures, a.panel_top_p, a.panel_length, a.synthesis_seed, vocab,
-                           a.prime, a.prime_from)
+    panel = sampling_panel(a.runs, a.panel_temperatures, a.panel_top_p, a.panel_length, a.synthesis_seed,
+                           vocab_of_corpus=vocab, prime=a.prime, prime_from=a.prime_from)
     _json(a.json, panel)
     _write(a.tex, panel_tex(panel))
 

@@ -39,10 +39,10 @@ def reference_run(ids, K, m, n_steps, *, sig=0.01, seed=3, eta=0.1, clip=5.0, ta
     if cell == "rnn":
         update = model.update
     else:
-        def update(*args):
-            return cells.update(cell, *args)
+        def update(*args, **options):
+            return cells.update(cell, *args, **options)
     for step in range(1, n_steps + 1):
-        L, r.h = update(r.p, r.mem, ids[r.e:r.e + tau], ids[r.e + 1:r.e + tau + 1], r.h, eta, clip)
+        L, r.h = update(r.p, r.mem, ids[r.e:r.e + tau], ids[r.e + 1:r.e + tau + 1], r.h, eta, clip=clip)
         smooth = L if step == 1 else 0.999 * r.smooths[-1] + 0.001 * L
         r.losses.append(L)
         r.smooths.append(smooth)

@@ -182,7 +182,7 @@ def gradients(cell: str, p: Params, x, y, state0):
     return L, backward(cell, p, x, y, states, gates, log_p), states[-1]
 
 
-def update(cell: str, p: Params, mem: Params, x, y, state, eta: float, clip: float = 5.0):
+def update(cell: str, p: Params, mem: Params, x, y, state, eta: float, *, clip: float = 5.0):
     """One training step in place (docs/algorithm.md sections 3.3-3.4, as `model.update`): clip, then
     AdaGrad. Returns (loss, the new carried state)."""
     L, g, state = gradients(cell, p, x, y, state)

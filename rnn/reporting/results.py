@@ -203,7 +203,7 @@ def best_passage(run_dirs, length: int, seed: int, vocab_of_corpus: str | None =
             "text": "".join(vocab[j] for j in ids)}
 
 
-def sampling_panel(run_dirs, temperatures, top_p: float, length: int, seed: int,
+def sampling_panel(run_dirs, temperatures, top_p: float, length: int, seed: int, *,
                    vocab_of_corpus: str | None = None, prime: str = "", prime_from: str = "zero") -> dict:
     """Short passages from the best model, from the same state and with the same draws, at each
     temperature and with nucleus sampling: what the sampling settings do to the same model."""

@@ -185,7 +185,7 @@ def test_reference_update_clips_then_adagrad(rng, cell):
     x, y = rng.integers(0, K, tau), rng.integers(0, K, tau)
     L, g, state = cells.gradients(cell, p, x, y, state0)
     new_p, new_mem = p.copy(), mem.copy()
-    L2, state2 = cells.update(cell, new_p, new_mem, x, y, state0, eta, clip)
+    L2, state2 = cells.update(cell, new_p, new_mem, x, y, state0, eta, clip=clip)
     assert L2 == L and np.array_equal(state2, state)
     for name in model.PARAM_NAMES:
         gc = np.minimum(np.maximum(getattr(g, name), -clip), clip)
@@ -217,7 +217,7 @@ def test_one_step_equals_reference(rng, cell, K, m, scale, clip, eta):
         g = cells.gradients(cell, p, x, y, state0)[1]
         clipped = sum(int((np.abs(v) > clip).sum()) for v in g.arrays().values())
         pr, mr = p.copy(), mem.copy()
-        L, sr = cells.update(cell, pr, mr, x, y, state0, eta, clip)
+        L, sr = cells.update(cell, pr, mr, x, y, state0, eta, clip=clip)
         assert (clipped > 0) == (clip < 1), clipped
         assert abs(Lk - L) <= 1e-12 * L
         assert rel(sk, sr) <= 1e-12
