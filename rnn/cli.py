@@ -47,7 +47,7 @@ def cmd_gradcheck(a):
     from .reporting import latex
 
     c = Corpus.load(a.corpus)
-    result = cell_gradcheck.run(c.ids, c.K, sizes=a.gradcheck_hidden_sizes, sig=a.gradcheck_sig,
+    result = cell_gradcheck.run(c.ids, c.K, hidden_sizes=a.gradcheck_hidden_sizes, sig=a.gradcheck_sig,
                                 seq_length=a.seq_length, seed=a.gradcheck_seed, methods=a.gradcheck_methods,
                                 h=a.gradcheck_h, eps=a.gradcheck_eps, cells_=a.cells)
     _json(a.out, result)
@@ -132,10 +132,10 @@ def cmd_bench(a):
 
 
 def cmd_compile(a):
-    from .core import jitcache
+    from .core import warmup
 
-    result = jitcache.warm(a.parts, a.cells)
-    print(jitcache.describe(result))
+    result = warmup.warm(a.parts, a.cells)
+    print(warmup.describe(result))
     if a.out:
         _json(a.out, result)
 
@@ -144,7 +144,7 @@ def cmd_metrics(a):
     from .reporting import results
 
     summaries = results.load_summaries(a.runs)
-    evaluations = [results.read_evaluation(d, s) for d, s in zip(a.runs, summaries)]
+    evaluations = results.load_evaluations(a.runs, summaries)
     results.write_metrics(summaries, a.csv, evaluations)
     _write(a.tex, results.seeds_tex(summaries, _reference(a.reference)))
     _write(a.bpc_tex, results.evaluation_tex(summaries, evaluations))
@@ -165,7 +165,7 @@ def cmd_figures(a):
     figures.per_step(smooths[a.show_seed], upe, a.show_seed, out / Figures.per_step)
     figures.every_nth(smooths[a.show_seed], a.snapshots_every, a.show_seed, out / Figures.every)
     figures.all_seeds(smooths, upe, out / Figures.all_seeds)
-    evaluations = {seed: results.read_evaluation(d, s) for seed, (d, s) in runs.items()}
+    evaluations = dict(zip(runs, results.load_evaluations(a.runs, summaries)))
     figures.bpc_per_epoch(evaluations, {seed: s["epoch_end_smooth_losses"] for seed, (d, s) in runs.items()},
                           runs[a.show_seed][1]["seq_length"], out / Figures.bpc)
 
@@ -187,7 +187,8 @@ def cmd_passage(a):
     from .reporting.results import best_passage, passage_tex
 
     vocab = Corpus.load(a.corpus).vocab if a.corpus else None
-    passage = best_passage(a.runs, a.passage_length, a.synthesis_seed, vocab, a.prime, a.prime_from)
+    passage = best_passage(a.runs, a.passage_length, a.synthesis_seed, vocab_of_corpus=vocab, prime=a.prime,
+                           prime_from=a.prime_from)
     _write(a.txt, passage["text"])
     _json(a.json, passage)
     _write(a.tex, passage_tex(passage))
@@ -285,7 +286,7 @@ def _cell_list(text: str) -> tuple[str, ...]:
 
 def _parts(text: str) -> tuple[str, ...]:
     """A comma-separated list of the pipeline's compiled parts."""
-    from .core.jitcache import PARTS
+    from .core.warmup import PARTS
 
     chosen = tuple(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
     unknown = [c for c in chosen if c not in PARTS]

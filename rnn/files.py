@@ -53,6 +53,18 @@ def write_text(path, text: str) -> None:
         f.write(text)
 
 
+def keep_text(path, text: str) -> None:
+    """Write `text` unless the file already holds it: its modification time then changes only with its
+    content (a file that stands for another's content, for make-like tools)."""
+    path = Path(path)
+    try:
+        if path.read_text() == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    write_text(path, text)
+
+
 def write_json(path, obj) -> None:
     write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 

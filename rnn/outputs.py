@@ -29,6 +29,7 @@ PANEL_TABLE = "results/sampling_panel.tex"
 PROVENANCE = "results/provenance.json"
 CHECKSUMS = "results/checksums.sha256"
 BENCH = "results/bench.json"
+BOOK_CHECKSUM = "results/book.sha256"  # the book's content, rewritten only when it changes: prepare's input
 COMPILE = "results/compile/{cell}.json"  # what compiling (or loading) one cell's kernels took, before its first job
 TEX_DIR = "results/tex"  # fragments of the report generated from the results
 MACROS = "results/tex/macros.tex"

@@ -23,40 +23,14 @@ from numba import njit
 from . import cell_kernels as ck
 from . import cells, gradcheck
 from .cell_kernels import JIT, _copy, _zero
-from .gradcheck import METHODS, max_errors
+from .gradcheck import _INDEX, METHODS, _flat, _perturb, max_errors
 from .products import matvec_acc
 from ..errors import UserError
 from .model import Params
 
-_INDEX = {"U": 0, "W": 1, "V": 2, "b": 3, "c": 4}  # position in Weights(UT, W, V, b, c)
 # the derivatives of one step's values with respect to the one perturbed entry: of h_t, of S[t+1] (lstm,
 # s_t; gru, r_t h_{t-1}), of the pre-activations a_t and of the logits o_t
 Tangents = namedtuple("Tangents", "dh ds da do")
-
-
-@njit(inline="always", **JIT)
-def _flat(P, which):
-    """Parameter `which` of Weights as a flat view (a tuple needs constant indices)."""
-    if which == 0:
-        return P.UT.reshape(-1)
-    if which == 1:
-        return P.W.reshape(-1)
-    if which == 2:
-        return P.V.reshape(-1)
-    if which == 3:
-        return P.b
-    return P.c
-
-
-@njit(inline="always", **JIT)
-def _perturb(P, work, which, flat, value):
-    """Set one entry of parameter `which`, and of its transposed copy for W and V."""
-    _flat(P, which)[flat] = value
-    m = P.W.shape[1]
-    if which == 1:
-        work.WT[flat % m, flat // m] = value
-    elif which == 2:
-        work.VT[flat % m, flat // m] = value
 
 
 @njit(**JIT)
@@ -248,7 +222,7 @@ def check(cell: str, ids, K: int, m: int, *, sig: float, seq_length: int, seed: 
     return max_errors(analytic, {method: numerical_gradients(p, book, state0, method, h) for method in methods}, eps)
 
 
-def run(ids, K: int, *, sizes, sig: float, seq_length: int, seed: int, methods, h: float, eps: float,
+def run(ids, K: int, *, hidden_sizes, sig: float, seq_length: int, seed: int, methods, h: float, eps: float,
         cells_=("rnn",)) -> dict:
     """What gradcheck.json holds: the first cell's table at each hidden size (by_m), the other cells'
     (by_cell, only when there are others: an RNN's file is as before cells existed), and the settings."""
@@ -261,10 +235,10 @@ def run(ids, K: int, *, sizes, sig: float, seq_length: int, seed: int, methods, 
 
     def by_m(cell):
         return {str(m): check(cell, ids, K, m, sig=sig, seq_length=seq_length, seed=seed, methods=methods, h=h,
-                              eps=eps) for m in sizes}
+                              eps=eps) for m in hidden_sizes}
 
     result = {"by_m": by_m(cells_[0]), **({"by_cell": {c: by_m(c) for c in cells_[1:]}} if len(cells_) > 1 else {}),
-              "settings": {"hidden_sizes": sizes, "sig": sig, "seq_length": seq_length, "seed": seed, "h": h,
+              "settings": {"hidden_sizes": hidden_sizes, "sig": sig, "seq_length": seq_length, "seed": seed, "h": h,
                            "eps": eps, "methods": methods, "h0": "zeros",
                            "sequence": "first seq_length characters; targets shifted by one",
                            "complex_step": "forward-mode dual numbers: Im L(theta + ih)/h in the limit h -> 0",

@@ -1,7 +1,8 @@
 """The compiled kernels of the gated cells, LSTM and GRU (docs/algorithm.md section 7): training
-(`update_step`, `run_updates`, with kernel.py's contract), the loss over a whole text and synthesis
-(these two also for the RNN), tested equal to the numpy reference `cells.py`. Sampling from any cell is
-`sample.synthesize`, with this module's `step_logits`.
+(`update_step`, `run_updates`, with kernel.py's contract), the loss over a whole text and synthesis,
+tested equal to the numpy reference `cells.py`. Sampling from a gated cell is `sample.synthesize`, with
+this module's `step_logits`. The pipeline runs the RNN through kernel.py and sample.py; the RNN step
+here (G = 1) lets the tests hold these loops to that code.
 
 The same bits on any CPU, as kernel.py (docs/algorithm.md section 6): every sum runs in the order of
 `products.matmul_add` / `products.matvec_acc`, exp, tanh, log and the sigmoid 1 / (1 + exp(-x)) are
@@ -13,7 +14,7 @@ model.Params of any cell. The cell is read from the shapes: G = rows of W / colu
 1 rnn). `state` is the carried state vector of cells.py: h (m), or h then s (lstm, 2m). The argument
 groups are named tuples (below); as they are tuples, kernel.run_updates accepts them too.
 
-Speed (K = 80, m = 100, tau = 25, `reporting/cell_bench.py`, measured beside the RNN kernel in one
+Speed (K = 80, m = 100, tau = 25, `python -m rnn bench --cells rnn,lstm,gru`, measured beside the RNN kernel in one
 process on a shared 2-core AMD EPYC): an LSTM update takes 3.1-3.4 times the RNN's, a GRU update
 2.3-2.5 times. Of the LSTM's time, about 40 % is the forward pass (the 4m x m product W h, one
 400-column product per step, and five exp-based gate functions per unit per step), 50 % back-propagation

@@ -23,7 +23,7 @@ from .products import matvec_acc
 
 METHODS = ("finite_difference", "complex_step")
 ROW_ORDER = ("V", "W", "U", "c", "b")  # the original's Table 1
-_INDEX = {"U": 0, "W": 1, "V": 2, "b": 3, "c": 4}  # position in the kernel's (UT, W, V, b, c)
+_INDEX = {"U": 0, "W": 1, "V": 2, "b": 3, "c": 4}  # position in Weights(UT, W, V, b, c), of every cell
 
 
 def relative_error(a, n, eps: float = 1e-15):
@@ -46,9 +46,9 @@ def _flat(P, which):
 
 @njit(**JIT)
 def _perturb(P, work, which, flat, value):
-    """Set one entry of parameter `which` and of its transposed copy."""
+    """Set one entry of parameter `which`, and of its transposed copy for W and V (any cell: W is G m x m)."""
     _flat(P, which)[flat] = value
-    m = P.W.shape[0]
+    m = P.W.shape[1]
     if which == 1:
         work.WT[flat % m, flat // m] = value
     elif which == 2:

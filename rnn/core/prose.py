@@ -8,7 +8,7 @@ world, every word list and every template below were written for this project; n
 downloaded or copied. Choices come from a splitmix64 generator in integer arithmetic, never
 from `random`, hash order or float formatting.
 
-Standard library only and no relative imports: `python rnn/prose.py` prints `N K sha256`.
+Standard library only and no relative imports: `python rnn/core/prose.py` prints `N K sha256`.
 generate() with its defaults (seed 1, 500,000 characters asked for) gives N = 500,177
 characters with K = 72 distinct ones (tests/unit/test_prose.py pins the checksum).
 """

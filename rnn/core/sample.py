@@ -233,6 +233,6 @@ def start_state(p: Params, vocab: str, h, x0: int, text: str = "", prime_from: s
     return prime(p, vocab, text, np.zeros_like(h) if prime_from == "zero" else h)
 
 
-def snapshot_rng(sample_seed: int, step: int) -> np.random.Generator:
+def snapshot_rng(synthesis_seed: int, step: int) -> np.random.Generator:
     """The generator of one snapshot: derived from (seed, step), so a resumed run draws the same text."""
-    return np.random.default_rng([sample_seed, step])
+    return np.random.default_rng([synthesis_seed, step])

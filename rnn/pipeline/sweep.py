@@ -26,6 +26,11 @@ def point_path(point: dict) -> str:
     return "/".join(f"{k}~{v}" for k, v in point.items())
 
 
+def value_label(v) -> str:
+    """A swept setting's value for a reader: a number in %g, a cell by its name."""
+    return f"{v:g}" if isinstance(v, (int, float)) else str(v)
+
+
 def parse_point(path: str) -> dict:
     """The point of a directory name: values read back with their setting's type."""
     point = {}

@@ -2,7 +2,7 @@
 
 All three run in one process on the original report's sizes (K = 80 random characters, m = 100,
 seq_length 25), float64, in alternating rounds, so that load on the machine hits them alike; the
-figures are medians over the rounds. Also recorded: the seconds `jitcache.warm()` took in this
+figures are medians over the rounds. Also recorded: the seconds `warmup.warm()` took in this
 process (a cold cache compiles, a warm one loads), and the kernel's multiply-adds per second against
 this core's peak without FMA, measured by `_peak_loop`, so that the floor of a step is known.
 """
@@ -17,7 +17,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ..core import cells, jitcache, model
+from ..core import cells, jitcache, model, warmup
 from ..core.run import Run
 from ..core.products import JIT, _F64, _I32, _shapes, _splat
 from . import naive, provenance
@@ -91,7 +91,7 @@ def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int =
     """Median microseconds per step of the naive baseline, the reference and each cell's kernel, `steps`
     RNN kernel steps in all (a tenth of that of the reference, a twentieth of the naive baseline; as
     many of each gated cell), in `rounds` alternating rounds."""
-    compiled = jitcache.warm(cells=cells_)
+    compiled = warmup.warm(cells=cells_)
     rng = np.random.default_rng(seed)
     book = rng.integers(0, K, 200_000).astype(np.int32)
     positions = iter(range(0, 10**12, tau))

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ..files import atomic_write  # noqa: E402
+from ..pipeline.sweep import value_label  # noqa: E402
 
 STYLE = {"font.size": 10, "axes.grid": True, "grid.alpha": 0.3, "savefig.dpi": 150,
          "pdf.fonttype": 42, "svg.hashsalt": "rnn", "axes.spines.top": False,
@@ -177,8 +178,8 @@ def sweep_final(stats: list[dict], key_of: str, label: str, out_base: Path) -> l
                 y = np.array([r[key_of]["mean"] for r in rows])
                 err = np.array([[r[key_of]["mean"] - r[key_of]["min"] for r in rows],
                                 [r[key_of]["max"] - r[key_of]["mean"] for r in rows]])
-                label = ", ".join(f"{k} = {v:g}" for k, v in zip(others, rest)) or "mean over seeds"
-                ax.errorbar(x, y, yerr=err, marker="o", ms=3, lw=1, capsize=2, color=f"C{i % 10}", label=label)
+                legend = ", ".join(f"{k} = {value_label(v)}" for k, v in zip(others, rest)) or "mean over seeds"
+                ax.errorbar(x, y, yerr=err, marker="o", ms=3, lw=1, capsize=2, color=f"C{i % 10}", label=legend)
             ax.set_xlabel(key)
             ax.set_ylabel(label)
             values = sorted({row["point"][key] for row in stats}, key=str)

@@ -96,8 +96,7 @@ def stage_seconds(benchmark_files) -> dict:
 def from_files(config: dict, corpus_facts, run_dirs, benchmark_files) -> dict:
     """provenance.json: `record` of the config, the corpus facts, each run's times and each stage's."""
     from ..files import read_json
-    from ..outputs import RunFiles
-    from .results import load_summaries
+    from .results import load_summaries, read_timing
 
-    runs = {s["seed"]: read_json(Path(d) / RunFiles.timing) for s, d in zip(load_summaries(run_dirs), run_dirs)}
+    runs = {s["seed"]: read_timing(d) for s, d in zip(load_summaries(run_dirs), run_dirs)}
     return record(config=config, corpus=read_json(corpus_facts), runs=runs, stage_seconds=stage_seconds(benchmark_files))

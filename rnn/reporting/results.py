@@ -21,7 +21,8 @@ SUMMARY_NUMBERS = ("first_loss", "end_epoch1_smooth_loss", "final_smooth_loss", 
                    "clip")
 SUMMARY_COUNTS = ("seed", "steps", "epochs", "updates_per_epoch", "best_step", "hidden_size", "seq_length",
                   "characters", "vocabulary")
-SAME_IN_EVERY_SEED = ("epochs", "hidden_size", "eta", "sig", "seq_length", "clip", "synthesis_seed", "corpus_sha256")
+SAME_IN_EVERY_SEED = ("cell", "epochs", "hidden_size", "eta", "sig", "seq_length", "clip", "synthesis_seed",
+                      "corpus_sha256")
 
 
 def read_summary(run_dir) -> dict:
@@ -44,6 +45,17 @@ def read_summary(run_dir) -> dict:
     if s.get("cell", "rnn") not in CELLS:  # an RNN's summary names no cell (its bytes as before cells)
         raise UserError(f"{path}: `cell` is {s['cell']!r}, not one of {', '.join(CELLS)}; {remedy}")
     return s
+
+
+def read_timing(run_dir) -> dict:
+    """A run's timing.json, checked: its seconds and updates per second, finite and positive."""
+    path = Path(run_dir) / RunFiles.timing
+    t = read_json(path)
+    if not (isinstance(t, dict) and all(isinstance(t.get(k), (int, float)) and not isinstance(t.get(k), bool)
+                                        and math.isfinite(t[k]) and t[k] > 0 for k in ("seconds", "steps_per_second"))):
+        raise UserError(f"{path}: `seconds` or `steps_per_second` is missing or not a positive number; delete "
+                        f"{run_dir} and run snakemake again to retrain it")
+    return t
 
 
 def load_summaries(run_dirs) -> list[dict]:
@@ -85,6 +97,18 @@ def read_evaluation(run_dir, summary: dict) -> dict:
         raise UserError(f"{path}: does not hold bits per character for each of the {epochs} epochs; delete it and "
                         "run snakemake again to rebuild it")
     return e
+
+
+def load_evaluations(run_dirs, summaries: list[dict]) -> list[dict]:
+    """The checked evaluations of runs that differ in their seed only (load_summaries): evaluations that
+    held out another part of the text are mixed results, refused with the directory to rebuild."""
+    evaluations = [read_evaluation(d, s) for d, s in zip(run_dirs, summaries)]
+    for d, e in zip(run_dirs, evaluations):
+        if e.get("validation_fraction") != evaluations[0].get("validation_fraction"):
+            raise UserError(f"{d}: evaluated with another `validation_fraction` than {run_dirs[0]} "
+                            f"({e.get('validation_fraction')} against {evaluations[0].get('validation_fraction')}): "
+                            "mixed results; delete the stale run directory and run snakemake again")
+    return evaluations
 
 
 def bpc_columns(evaluation: dict) -> dict:
@@ -180,6 +204,10 @@ def best_model(run_dirs, vocab_of_corpus: str | None = None):
     i = int(np.argmin([s["best_smooth_loss"] for s in summaries]))
     path = Path(run_dirs[i]) / RunFiles.model_best
     p, vocab, h, x0, meta = load_model(path)
+    if not all(isinstance(meta.get(k), (int, float)) and not isinstance(meta.get(k), bool)
+               for k in ("step", "smooth_loss")):
+        raise UserError(f"{path}: its metadata has no `step` and `smooth_loss`: not a best model of a training "
+                        f"run; delete {run_dirs[i]} and run snakemake again to retrain it")
     if vocab_of_corpus is not None and vocab != vocab_of_corpus:
         raise UserError(f"{path}: its vocabulary ({len(vocab)} characters) is not the corpus's "
                         f"({len(vocab_of_corpus)}): the model was trained on another text; retrain it")
@@ -192,14 +220,14 @@ def _priming(prime: str, prime_from: str) -> dict:
     return {"prime": prime, "prime_from": prime_from} if prime else {}
 
 
-def best_passage(run_dirs, length: int, seed: int, vocab_of_corpus: str | None = None, prime: str = "",
-                 prime_from: str = "zero") -> dict:
-    """`length` characters from the best model over all runs, after the priming text if there is one."""
+def best_passage(run_dirs, passage_length: int, synthesis_seed: int, *, vocab_of_corpus: str | None = None,
+                 prime: str = "", prime_from: str = "zero") -> dict:
+    """`passage_length` characters from the best model over all runs, after the priming text if there is one."""
     summary, p, vocab, h, x0, meta = best_model(run_dirs, vocab_of_corpus)
     h, x0 = start_state(p, vocab, h, x0, prime, prime_from)
-    ids = synthesize(p, h, x0, length, np.random.default_rng(seed))
+    ids = synthesize(p, h, x0, passage_length, np.random.default_rng(synthesis_seed))
     return {"seed": summary["seed"], "step": int(meta["step"]), "smooth_loss": float(meta["smooth_loss"]),
-            "synthesis_seed": seed, "length": length, **_priming(prime, prime_from),
+            "synthesis_seed": synthesis_seed, "length": passage_length, **_priming(prime, prime_from),
             "text": "".join(vocab[j] for j in ids)}
 
 

@@ -8,12 +8,11 @@ from pathlib import Path
 import numpy as np
 
 from .. import outputs
-from ..files import atomic_write, read_json, write_text
-from ..outputs import RunFiles
-from ..pipeline.sweep import point_path
+from ..files import atomic_write, write_text
+from ..pipeline.sweep import point_path, value_label
 from ..settings import SWEEPABLE
 from . import latex
-from .results import bpc_columns, read_evaluation, read_smooth_losses, read_summary
+from .results import bpc_columns, read_evaluation, read_smooth_losses, read_summary, read_timing
 
 STATS = ("end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss", "final_bpc")
 
@@ -71,7 +70,7 @@ def best_point(stats: list[dict]) -> int:
 
 
 def _value(v) -> str:
-    return f"{v:g}" if isinstance(v, (int, float)) else latex.escape(str(v))
+    return latex.escape(value_label(v))
 
 
 def table_tex(stats: list[dict]) -> str:
@@ -171,7 +170,7 @@ def write_all(run_list: list[dict], section, passage_length: int, synthesis_seed
     cells = ""
     if "cell" in loaded[0]["point"]:
         for r in loaded:
-            r["timing"] = read_json(Path(r["dir"]) / RunFiles.timing)
+            r["timing"] = read_timing(r["dir"])
         passages = {path: best_passage([r["dir"] for r in loaded if point_path(r["point"]) == path], passage_length,
                                        synthesis_seed) for path in curves}
         cells = cells_tex(loaded, stats, passages)

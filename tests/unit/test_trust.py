@@ -212,6 +212,8 @@ def two_runs(tmp_path_factory, small_text):
     ("truncated losses", "losses.npz: damaged (BadZipFile"),
     ("short losses", "losses.npz: smooth_loss does not hold"),
     ("another text", "trained with another text than"),
+    ("another cell", "trained with another setting than"),
+    ("another held-out part", "evaluated with another `validation_fraction` than"),
 ])
 def test_a_damaged_result_file_gets_one_line_naming_it(tmp_path, two_runs, damage, needle):
     import shutil
@@ -228,6 +230,14 @@ def test_a_damaged_result_file_gets_one_line_naming_it(tmp_path, two_runs, damag
         losses.write_bytes(losses.read_bytes()[:100])
     elif damage == "short losses":
         np.savez(losses, loss=np.zeros(3), smooth_loss=np.ones(3))
+    elif damage == "another cell":
+        summary.write_text(json.dumps({**s, "cell": "lstm"}))
+    elif damage == "another held-out part":  # each evaluation well-formed on its own
+        for seed, fraction in ((1, 0.0), (2, 0.1)):
+            held = [3.5] if fraction else None
+            (runs / f"seed{seed}" / "evaluation.json").write_text(json.dumps({
+                "validation_fraction": fraction, "train_bpc": [3.0], "train_nats": [2.0],
+                "heldout_bpc": held, "heldout_nats": held}))
     else:
         summary.write_text(json.dumps({**s, "corpus_sha256": "0" * 64}))
     proc = run_rnn("figures", "--runs", runs / "seed1", runs / "seed2", "--show-seed", 1, "--out-dir", tmp_path / "f")
@@ -553,3 +563,35 @@ def test_a_summary_with_an_unknown_cell_is_damaged(tmp_path, two_runs):
     summary.write_text(json.dumps({**json.loads(summary.read_text()), "cell": "transformer"}))
     with pytest.raises(UserError, match="summary.json: `cell` is 'transformer', not one of rnn, lstm, gru"):
         read_summary(runs / "seed2")
+
+
+@pytest.mark.parametrize("timing", ['{"seconds": 1.5}', '{"seconds": "1", "steps_per_second": 2}', "[]",
+                                    '{"seconds": 0, "steps_per_second": 2}'])
+def test_a_damaged_timing_file_is_named(tmp_path, two_runs, timing):
+    """timing.json feeds the report's speeds and a sweep's table: checked like every other result file."""
+    import shutil
+
+    from rnn.reporting.results import read_timing
+
+    assert read_timing(two_runs / "seed1")["steps_per_second"] > 0
+    runs = tmp_path / "runs"
+    shutil.copytree(two_runs, runs)
+    (runs / "seed2" / "timing.json").write_text(timing)
+    with pytest.raises(UserError, match=r"seed2/timing.json: `seconds` or `steps_per_second` is missing"):
+        read_timing(runs / "seed2")
+
+
+def test_a_best_model_without_its_step_is_named(tmp_path, two_runs):
+    """A model file that loads (shapes, values) but was not written by a training run: one line."""
+    import shutil
+
+    from rnn.reporting.results import best_passage
+
+    runs = tmp_path / "runs"
+    shutil.copytree(two_runs, runs)
+    for seed in (1, 2):
+        path = runs / f"seed{seed}" / "model_best.npz"
+        p, vocab, h, x0, meta = modelfile.load_model(path)
+        modelfile.save_model(path, p, vocab, h=h, x0=x0)  # no metadata
+    with pytest.raises(UserError, match=r"model_best.npz: its metadata has no `step` and `smooth_loss`"):
+        best_passage([runs / "seed1", runs / "seed2"], 20, 0)

@@ -64,6 +64,7 @@ def test_editing_the_kernel_replans_training_and_what_follows(workdir):
         planned = _planned(workdir)
     assert planned.get("train") == 2 and planned.get("gradcheck") == 1 and planned.get("best_passage") == 1
     assert planned.get("compile") == 1  # which runs first; training is replanned for its own code inputs
+    assert planned.get("bench") == 1  # the report's microseconds are the new kernel's
     assert "prepare" not in planned and "checksums" in planned
     assert _planned(workdir) == {}  # the same bytes again: nothing to do
 
@@ -75,3 +76,14 @@ def test_editing_the_figures_replans_figures_and_the_pdf_only(workdir):
     assert not {"train", "prepare", "gradcheck", "metrics", "best_passage"} & set(planned), planned
     if shutil.which("latexmk"):
         assert planned.get("report_pdf") == 1
+
+
+@pytest.mark.parametrize("module,replanned", [
+    ("core/gradcheck.py", "gradcheck"),  # the ahead-of-time compile (core/warmup.py) imports it: training does not
+    ("core/evaluate.py", "evaluate"),
+])
+def test_editing_what_training_does_not_run_keeps_training(workdir, module, replanned):
+    with _edited(workdir / "rnn" / module):
+        planned = _planned(workdir)
+    assert planned.get(replanned), planned
+    assert not {"train", "compile", "prepare"} & set(planned), planned

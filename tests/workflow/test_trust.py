@@ -29,6 +29,24 @@ def test_a_replaced_book_reruns_whatever_its_modification_time(workflow_dir, sma
     assert planned(out).get("prepare") == 1, out[-2000:]
 
 
+def test_a_replaced_book_reruns_without_snakemakes_records(workflow_dir, small_text):
+    """Case 1 after `rm -rf .snakemake` (a common cure for a stale lock), where Snakemake has no record of
+    the book's checksum: the book's content still decides, and the same text reruns nothing."""
+    import shutil
+
+    d = workflow_dir
+    snakemake(d, "results/corpus.json", "--configfile", "tiny.yaml")
+    before = (d / "results/corpus.json").stat().st_mtime
+    shutil.rmtree(d / ".snakemake")
+    assert planned(snakemake(d, "results/corpus.json", "-n", "--configfile", "tiny.yaml")) == {}
+    book = d / "book.txt"
+    book.write_text(small_text[8000:12000])
+    os.utime(book, (before - 10**6, before - 10**6))
+    shutil.rmtree(d / ".snakemake")
+    out = snakemake(d, "results/corpus.json", "-n", "--configfile", "tiny.yaml")
+    assert planned(out).get("prepare") == 1, out[-2000:]
+
+
 @pytest.mark.parametrize("config,flag", [
     ("eta: 1e-1\n", "--eta=0.1"),  # YAML 1.1 reads 1e-1 as text
     ("epochs: 1.0\n", "--epochs=1 "),

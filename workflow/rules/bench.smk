@@ -3,8 +3,10 @@ rule bench:
     last, alone (all cores are its), when every result is made: it delays no job of the experiment and
     finds the kernels compiled."""
     input:
-        ancient(out.CHECKSUMS),
-        ancient(FIGURES_PDF),
+        # after every result (not ancient(): Snakemake 9 would then skip this job's own input checks
+        # whenever these rerun, and a kernel edit would leave the old kernel's figures in the report)
+        out.CHECKSUMS,
+        FIGURES_PDF,
         code=sources("bench"),
     output:
         out.BENCH,

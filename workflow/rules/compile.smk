@@ -3,7 +3,9 @@ rule compile:
     per-machine cache (rnn/core/jitcache.py), before the jobs that run them start side by side; the
     gradient check compiles its own meanwhile."""
     input:
-        code=sources("compile"),
+        # training's code, so that this job reruns when training would and never alone; the cache it
+        # fills is keyed by content (jitcache.py), so what it compiles is never stale
+        code=sources("train"),
     output:
         out.COMPILE,
     log:

@@ -1,6 +1,7 @@
 rule prepare:
     """Read the book (UTF-8, universal newlines), build the sorted vocabulary, encode it."""
     input:
+        book=out.BOOK_CHECKSUM,  # the book's content (common.smk): not its modification time
         code=sources("prepare"),
     output:
         corpus=out.CORPUS,
@@ -14,6 +15,5 @@ rule prepare:
         mem_mb=lambda wildcards, attempt: 2000 * attempt,
     params:
         settings=lambda wildcards: flags(config, "prepare"),
-        book_sha256=lambda wildcards: BOOK_SHA256,  # the book's content: a replaced text reruns, a touch does not
     shell:
         "python -m rnn prepare {params.settings} --out {output.corpus:q} --facts {output.facts:q} > {log:q} 2>&1"

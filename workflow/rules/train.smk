@@ -4,8 +4,9 @@ rule train:
         corpus=out.CORPUS,
         # compiled once before the runs start side by side. Not ancient(): Snakemake 9 skips the
         # input checks of a job whose ancient input's job reruns, so a code edit would rerun the
-        # compile job and not training. Its inputs are a subset of training's: it reruns only
-        # when training would anyway (or when its file is deleted).
+        # compile job and not training. Its code inputs are training's: it reruns only when
+        # training would anyway, or when its file is deleted or its rule edited (then training
+        # reruns too: a needless rerun, never a stale result).
         compiled=lambda wildcards: out.COMPILE.format(
             cell=job_settings(wildcards)["cell"]
         ),
