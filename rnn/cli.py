@@ -273,26 +273,27 @@ def _seed(text: str) -> int:
     return _count(text, MAX_SEED)
 
 
+def _choices(text: str, what: str, known) -> tuple[str, ...]:
+    """A comma-separated list of known names, each once."""
+    chosen = tuple(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
+    unknown = [c for c in chosen if c not in known]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"unknown {what} {', '.join(unknown) or '(none)'}; choose from {', '.join(known)}")
+    return chosen
+
+
 def _cell_list(text: str) -> tuple[str, ...]:
     """A comma-separated list of cells, each once."""
     from .core.cells import CELLS
 
-    chosen = tuple(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
-    unknown = [c for c in chosen if c not in CELLS]
-    if unknown or not chosen:
-        raise argparse.ArgumentTypeError(f"unknown cell {', '.join(unknown) or '(none)'}; choose from {', '.join(CELLS)}")
-    return chosen
+    return _choices(text, "cell", CELLS)
 
 
 def _parts(text: str) -> tuple[str, ...]:
     """A comma-separated list of the pipeline's compiled parts."""
     from .core.warmup import PARTS
 
-    chosen = tuple(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
-    unknown = [c for c in chosen if c not in PARTS]
-    if unknown or not chosen:
-        raise argparse.ArgumentTypeError(f"unknown part {', '.join(unknown) or '(none)'}; choose from {', '.join(PARTS)}")
-    return chosen
+    return _choices(text, "part", PARTS)
 
 
 def _cells(text: str) -> tuple[str, ...]:

@@ -57,7 +57,8 @@ def runner(k, book, p0, K, m, tau, n):
         state = k.KernelState.from_params(p0)
         P, M = state.param_tuple(), state.memory_tuple()
     work = k.workspace(K, m, tau)
-    h, best_P, best_h = np.zeros(m), type(P)(*(x.copy() for x in P)), np.zeros(m)
+    copies = tuple(x.copy() for x in P)
+    h, best_P, best_h = np.zeros(m), type(P)(*copies) if named else copies, np.zeros(m)
     best, losses, smooths = np.array([np.inf, 0.0, 0.0]), np.zeros(n), np.zeros(n)
     pos = [0, 0, 0.0]
     grouped = len(inspect.signature(k.run_updates.py_func).parameters) == 7

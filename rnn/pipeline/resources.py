@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from ..core.cells import BLOCKS
 from ..errors import UserError
 
 BASE_BYTES = 300_000_000  # Python, numpy, numba and matplotlib loaded
@@ -17,7 +18,7 @@ BASE_BYTES = 300_000_000  # Python, numpy, numba and matplotlib loaded
 def parameter_count(K: int, m: int, cell: str = "rnn") -> int:
     """U (G m x K), W (G m x m), V (K x m), b (G m), c (K) for a cell of G blocks (docs/algorithm.md
     section 7: 1 for the RNN, 4 for the LSTM, 3 for the GRU)."""
-    G = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
+    G = BLOCKS[cell]
     return G * (m * m + K * m + m) + K * m + K
 
 

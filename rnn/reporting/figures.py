@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ..files import atomic_write  # noqa: E402
+from ..outputs import FIGURE_FORMATS  # noqa: E402
 from ..pipeline.sweep import value_label  # noqa: E402
 
 STYLE = {"font.size": 10, "axes.grid": True, "grid.alpha": 0.3, "savefig.dpi": 150,
@@ -39,7 +40,7 @@ def envelope(y: np.ndarray, bins: int = 3000):
 def _save(fig, out_base: Path) -> list[Path]:
     out_base.parent.mkdir(parents=True, exist_ok=True)
     paths = []
-    for ext in ("pdf", "png"):
+    for ext in FIGURE_FORMATS:
         path = out_base.with_suffix("." + ext)
         with atomic_write(path) as f:  # whole or not at all, like every result
             fig.savefig(f, format=ext, bbox_inches="tight", metadata=METADATA[ext])

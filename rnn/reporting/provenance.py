@@ -98,5 +98,9 @@ def from_files(config: dict, corpus_facts, run_dirs, benchmark_files) -> dict:
     from ..files import read_json
     from .results import load_summaries, read_timing
 
-    runs = {s["seed"]: read_timing(d) for s, d in zip(load_summaries(run_dirs), run_dirs)}
-    return record(config=config, corpus=read_json(corpus_facts), runs=runs, stage_seconds=stage_seconds(benchmark_files))
+    summaries = load_summaries(run_dirs)
+    runs = {s["seed"]: read_timing(d) for s, d in zip(summaries, run_dirs)}
+    # the update steps of an epoch as trained: of the training part when a part is held out (the corpus
+    # facts count the whole text)
+    corpus = {**read_json(corpus_facts), "updates_per_epoch": summaries[0]["updates_per_epoch"]}
+    return record(config=config, corpus=corpus, runs=runs, stage_seconds=stage_seconds(benchmark_files))

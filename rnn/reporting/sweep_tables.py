@@ -140,7 +140,7 @@ def section_tex(stats: list[dict] | None, ranked_by: str = "", cells: str = "") 
         r"\begin{table}[htbp]", r"\centering", r"\small", rf"\input{{../{outputs.SWEEP_TABLE}}}",
         r"\caption{Smooth loss per point of the sweep.}", r"\label{tab:sweep}", r"\end{table}",
         r"\begin{figure}[htbp]", r"\centering",
-        *(rf"\includegraphics[width=0.9\textwidth]{{../{outputs.SWEEP_DIR}/{name}.pdf}}" + "\n"
+        *(rf"\includegraphics[width=0.9\textwidth,height=0.24\textheight,keepaspectratio]{{../{outputs.SWEEP_DIR}/{name}.pdf}}" + "\n"
           for name in outputs.SweepFigures.all()),
         r"\caption{Top: smooth loss per update step of each point (mean over seeds, band: min--max). "
         rf"Middle: {ranked_by} at every epoch's end (mean over seeds, band: min--max). "
