@@ -25,6 +25,11 @@ SAME_IN_EVERY_SEED = ("cell", "epochs", "hidden_size", "eta", "sig", "seq_length
                       "corpus_sha256")
 
 
+def _finite(v) -> bool:
+    """A finite int or float, not a bool: what every number read from a result file must be."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def read_summary(run_dir) -> dict:
     """A run's summary.json, checked: every field the reports use is there, of its kind and finite."""
     path = Path(run_dir) / RunFiles.summary
@@ -51,8 +56,7 @@ def read_timing(run_dir) -> dict:
     """A run's timing.json, checked: its seconds and updates per second, finite and positive."""
     path = Path(run_dir) / RunFiles.timing
     t = read_json(path)
-    if not (isinstance(t, dict) and all(isinstance(t.get(k), (int, float)) and not isinstance(t.get(k), bool)
-                                        and math.isfinite(t[k]) and t[k] > 0 for k in ("seconds", "steps_per_second"))):
+    if not (isinstance(t, dict) and all(_finite(t.get(k)) and t[k] > 0 for k in ("seconds", "steps_per_second"))):
         raise UserError(f"{path}: `seconds` or `steps_per_second` is missing or not a positive number; delete "
                         f"{run_dir} and run snakemake again to retrain it")
     return t
@@ -89,8 +93,7 @@ def read_evaluation(run_dir, summary: dict) -> dict:
     epochs = summary["epochs"]
 
     def per_epoch(v):
-        return isinstance(v, list) and len(v) == epochs and all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x) for x in v)
+        return isinstance(v, list) and len(v) == epochs and all(_finite(x) for x in v)
 
     if not (isinstance(e, dict) and per_epoch(e.get("train_bpc")) and per_epoch(e.get("train_nats"))
             and (e.get("heldout_bpc") is None or (per_epoch(e["heldout_bpc"]) and per_epoch(e.get("heldout_nats"))))):
@@ -204,8 +207,7 @@ def best_model(run_dirs, vocab_of_corpus: str | None = None):
     i = int(np.argmin([s["best_smooth_loss"] for s in summaries]))
     path = Path(run_dirs[i]) / RunFiles.model_best
     p, vocab, h, x0, meta = load_model(path)
-    if not all(isinstance(meta.get(k), (int, float)) and not isinstance(meta.get(k), bool)
-               for k in ("step", "smooth_loss")):
+    if not all(_finite(meta.get(k)) for k in ("step", "smooth_loss")):
         raise UserError(f"{path}: its metadata has no `step` and `smooth_loss`: not a best model of a training "
                         f"run; delete {run_dirs[i]} and run snakemake again to retrain it")
     if vocab_of_corpus is not None and vocab != vocab_of_corpus:
