@@ -21,8 +21,11 @@ chain of dependent operations); softmax sums, copies and the rest about 18 us. T
   division scalar), and skip the rows of UT for characters absent from the sequence: their gradient
   is exactly zero, and so is their AdaGrad update;
 - the products and AdaGrad are emitted into the numba functions that use them (intrinsics, not
-  numba functions compiled and inlined for each signature): a cold compile of the kernel took about
-  11 s of CPU here, against 68 s before (rnn/core/jitcache.py caches it once per machine);
+  numba functions compiled and inlined for each signature), and `forward` and `loss_and_gradients`
+  are inlined into each compiled entry point that runs them (training's `run_updates`, the
+  evaluation, the gradient check): a function compiled on its own is optimised and compiled to
+  machine code again inside every caller's module, which cost about a third of the kernel's cold
+  compile (rnn/core/jitcache.py caches it once per machine);
 - a whole chunk of updates (up to the next snapshot, checkpoint or progress line) runs per call.
 """
 
@@ -313,21 +316,7 @@ def refresh_transposes(P, work):
     _transpose(work.VT, P.V)
 
 
-def _typed_without_literals(dispatcher):
-    """Make calls from compiled code type a constant argument (the gradient check's `_forward(book, 0,
-    ...)`) as its plain type, so that they share the one compiled version instead of compiling the
-    function again for the constant (seconds of compile time)."""
-    typed = dispatcher.get_call_template
-
-    def get_call_template(args, kws):
-        return typed(tuple(map(types.unliteral, args)), {k: types.unliteral(v) for k, v in kws.items()})
-
-    dispatcher.get_call_template = get_call_template
-    return dispatcher
-
-
-@_typed_without_literals
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def forward(book, e, tau, h, P, work):
     """The loss of the sequence at position e from h_prev = h; leaves H and the probabilities in work.
 
@@ -373,7 +362,7 @@ def forward(book, e, tau, h, P, work):
     return loss
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def loss_and_gradients(book, e, tau, h, P, work):
     """Forward and back-propagation on the sequence at position e from h_prev = h, into work."""
     W, V = P.W, P.V

@@ -11,6 +11,7 @@ from numba import njit
 
 from ..errors import UserError
 from . import cell_kernels, cells
+from .cell_kernels import _copy
 from .kernel import JIT, fast_exp, fast_tanh
 from .model import Params
 from .products import matvec_acc
@@ -45,7 +46,7 @@ def step(model, h, x, a, o):
     matvec_acc(a, h, WT)
     for i in range(m):
         h[i] = fast_tanh(a[i])
-    o[:] = c
+    _copy(o, c)
     matvec_acc(o, h, VT)
 
 
