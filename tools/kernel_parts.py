@@ -22,8 +22,9 @@ from numba import njit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rnn.core import jitcache, kernel, model  # noqa: E402
+from rnn.core.run import Run  # noqa: E402
 from rnn.reporting import provenance  # noqa: E402
-from rnn.core.kernel import fast_exp, fast_tanh  # noqa: E402
+from rnn.core.elementwise import exp_into, tanh_into  # noqa: E402
 from rnn.core.products import JIT, matmul, matmul_add, matvec_acc  # noqa: E402
 
 
@@ -51,11 +52,9 @@ def _block_products(P, work, reps):
 def _tanh_exp(a, o, reps):
     for _ in range(reps):
         for t in range(a.shape[0]):
-            for i in range(a.shape[1]):
-                a[t, i] = fast_tanh(a[t, i])
+            tanh_into(a[t], a[t])
         for t in range(o.shape[0]):
-            for k in range(o.shape[1]):
-                o[t, k] = fast_exp(o[t, k])
+            exp_into(o[t], o[t], 0.0)
 
 
 @njit(**JIT)
@@ -96,8 +95,12 @@ def main(argv=None) -> int:
     kernel.refresh_transposes(P, work)
     kernel.loss_and_gradients(book, 0, tau, np.zeros(m), P, work)  # realistic values in every array
     a_, o_ = rng.standard_normal((tau, m)) * 0.5, rng.standard_normal((tau, K)) - 3.0
-    train = (book, (1e-12, 5.0, tau), (P, M, np.zeros(m), work),
-             (tuple(x.copy() for x in P), np.zeros(m), np.array([np.inf, 0.0, 0.0])), (np.zeros(R), np.zeros(R)))
+    run = Run(book, p0, eta=1e-12, clip=5.0, tau=tau, steps=R)
+
+    def whole_step():
+        run.step = 0  # the loss record holds R updates: each timing writes it again
+        run.advance(R)
+
     parts = {
         f"{2 * tau - 1} matrix-vector products": lambda: _matvecs(P, work, R),
         "4 block products": lambda: _block_products(P, work, R),
@@ -105,7 +108,7 @@ def main(argv=None) -> int:
         "clip + AdaGrad": lambda: _adagrad(P, M, work, R),
         "forward pass": lambda: _forward(book, np.zeros(m), P, work, R),
         "forward + back-propagation": lambda: _gradients(book, np.zeros(m), P, work, R),
-        "whole step (run_updates)": lambda: kernel.run_updates(*train, (0, 1, 100.0), R),
+        "whole step (run_updates)": whole_step,
     }
     for fn in parts.values():  # compile or load, warm up
         fn()

@@ -31,6 +31,7 @@ import numpy as np
 from numba import njit
 
 from . import cells, kernel
+from .elementwise import exp_into, tanh_into
 from .kernel import JIT, fast_exp, fast_log, fast_tanh
 from .model import ADAGRAD_EPS, Params
 from .products import matmul, matmul_add, matvec_acc
@@ -102,8 +103,7 @@ def _rnn_step(x, t, P, work):
     for j in range(m):
         a[j] = u[j] + P.b[j]
     matvec_acc(a, work.H[t], work.WT, t % 2 == 1)
-    for j in range(m):
-        a[j] = fast_tanh(a[j])
+    tanh_into(a, a)
 
 
 @njit(**JIT)
@@ -196,8 +196,7 @@ def _output_loss(book, e, tau, P, work, loss):
         for k in range(1, K):
             mx = max(mx, o[k])
         oy = o[book[e + t + 1]]
-        for k in range(K):  # kept apart from the sum below so that it vectorises
-            o[k] = fast_exp(o[k] - mx)
+        exp_into(o, o, mx)
         s = 0.0
         for k in range(K):
             s += o[k]

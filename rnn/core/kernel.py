@@ -10,8 +10,9 @@ about 167 us per step, 1.03-1.1x as fast as the BLAS kernel it replaced (tools/c
 the 49 sequential matrix-vector products W h and W^T da about 45 us (W, 80 KB, streams from L2 each
 time, as it did for BLAS gemv); the four block products O = H V^T, dO V, dV, dW about 56 us in
 5 x 8 register tiles (about 64 % of the core's peak without FMA); clip + AdaGrad about 27 us (a
-square root and a division per parameter); tanh and exp about 21 us (vectorised, but each a long
-chain of dependent operations); softmax sums, copies and the rest about 18 us. The floor, the
+square root and a division per parameter); tanh and exp about 21 us (each element a long chain of
+dependent operations; `elementwise.py` now runs four vectors of them side by side, which made
+the whole step 1.13x as fast); softmax sums, copies and the rest about 18 us. The floor, the
 1.34 million multiply-adds at the measured peak (`python -m rnn bench`), is about 56 us. Also:
 - U is kept transposed (UT: one contiguous row per character), so x_t selects a row; W and V have
   transposed copies (WT, VT) for the forward products, written by AdaGrad as it updates each row;
@@ -40,6 +41,7 @@ from numba.core import cgutils
 from numba.cpython import mathimpl
 from numba.extending import intrinsic
 
+from .elementwise import exp_into, tanh_into
 from .model import ADAGRAD_EPS, Params
 from .products import _F64, _I32, _I64, _PTR, JIT, _function, _shapes, _splat, _vector_at, matmul, matmul_add, matvec_acc
 
@@ -334,8 +336,7 @@ def forward(book, e, tau, h, P, work):
         for i in range(m):
             a[i] = u[i] + b[i]
         matvec_acc(a, H[t], WT, t % 2 == 1)  # alternate strip order: part of WT stays in L1
-        for i in range(m):
-            a[i] = fast_tanh(a[i])
+        tanh_into(a, a)
 
     # o_t = c + V h_t, p_t = softmax(o_t), loss = -sum_t log p_t[y_t]
     for t in range(tau):
@@ -350,8 +351,7 @@ def forward(book, e, tau, h, P, work):
             mx = max(mx, o[k])
         yt = book[e + t + 1]
         oy = o[yt]
-        for k in range(K):  # kept apart from the sum below so that it vectorises
-            o[k] = fast_exp(o[k] - mx)
+        exp_into(o, o, mx)
         s = 0.0
         for k in range(K):
             s += o[k]

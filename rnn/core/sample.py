@@ -12,7 +12,8 @@ from numba import njit
 from ..errors import UserError
 from . import cell_kernels, cells
 from .cell_kernels import _copy
-from .kernel import JIT, fast_exp, fast_tanh
+from .elementwise import tanh_into
+from .kernel import JIT, fast_exp
 from .model import Params
 from .products import matvec_acc
 
@@ -44,8 +45,7 @@ def step(model, h, x, a, o):
     for i in range(m):
         a[i] = UT[x, i] + b[i]
     matvec_acc(a, h, WT)
-    for i in range(m):
-        h[i] = fast_tanh(a[i])
+    tanh_into(h, a)
     _copy(o, c)
     matvec_acc(o, h, VT)
 
