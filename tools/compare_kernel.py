@@ -23,7 +23,11 @@ import tarfile
 import time
 from pathlib import Path
 
-import numpy as np
+# one BLAS thread, as the old kernel ran in training: set before numpy loads BLAS (a second, spinning
+# thread would take the other core and slow both kernels)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -87,7 +91,6 @@ def main(argv=None) -> int:
     ap.add_argument("--m", type=int, default=100)
     ap.add_argument("--tau", type=int, default=25)
     a = ap.parse_args(argv)
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     K, m, tau, n = a.K, a.m, a.tau, a.chunk
     book = np.random.default_rng(0).integers(0, K, 200_000).astype(np.int32)
     p0 = model.init_params(K, m, 0.01, 1)

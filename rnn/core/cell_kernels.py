@@ -6,7 +6,7 @@ here (G = 1) lets the tests hold these loops to that code.
 
 The same bits on any CPU, as kernel.py (docs/algorithm.md section 6): every sum runs in the order of
 `products.matmul_add` / `products.matvec_acc`, exp, tanh, log and the sigmoid 1 / (1 + exp(-x)) are
-kernel.py's polynomials, no BLAS, no fast-math, no library reductions.
+kernel.py's polynomials (on whole rows: elementwise.py), no BLAS, no fast-math, no library reductions.
 
 Layout. The parameters and the AdaGrad memory are `Weights(UT, W, V, b, c)` with UT = U^T (K x G m: one
 row per character), W (G m x m), V (K x m), b (G m), c (K); kernel.weights makes them from a

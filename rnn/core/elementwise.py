@@ -1,6 +1,7 @@
 """exp and tanh over whole arrays, written in LLVM IR: `kernel.fast_exp` and `kernel.fast_tanh`, the same
 operations in the same order on every element, so the same bits (tests/unit/test_elementwise.py holds
-them equal, NaN, infinities and the branch points included), on several vectors at a time.
+them equal, NaN, infinities and both sides of every branch and rounding point included), on several
+vectors at a time.
 
 Why: numba compiles the scalar functions' loops to vector code, one vector per loop step, and each
 element is a chain of about 40 dependent operations (the exp's degree-13 polynomial alone is 26);
@@ -22,16 +23,17 @@ from .products import _F64, _I64, _PTR, _function, _shapes, _splat, _vector_at
 
 _CHAINS = 4  # vectors per loop step
 
-# kernel.fast_exp's constants, in its order
-_LOG2E = 1.4426950408889634
-_LN2_HI = 6.93145751953125e-1
-_LN2_LO = 1.42860682030941723212e-6
-_TAYLOR = (1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
-           1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0)
-_TWO_52_PLUS_BIAS = 1023.0 + 4503599627370496.0
-# kernel.fast_tanh's rational approximation (Cephes)
-_P = (-9.64399179425052238628e-1, 9.92877231001918586564e1, 1.61468768441708447952e3)
-_Q = (1.12811678491632931402e2, 2.23548839060100448583e3, 4.84406305325125486048e3)
+# the constants of exp (kernel.fast_exp reads them too): ln 2 split in two (Cody and Waite) so that
+# n * LN2_HI is exact; the Taylor coefficients of e^r from degree 13 down; 1023 + 2**52
+LOG2E = 1.4426950408889634
+LN2_HI = 6.93145751953125e-1
+LN2_LO = 1.42860682030941723212e-6
+EXP_TAYLOR = (1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
+              1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0)
+TWO_52_PLUS_BIAS = 1023.0 + 4503599627370496.0
+# the rational approximation of tanh below |x| = 0.625 (Cephes; kernel.fast_tanh reads them too)
+TANH_P = (-9.64399179425052238628e-1, 9.92877231001918586564e1, 1.61468768441708447952e3)
+TANH_Q = (1.12811678491632931402e2, 2.23548839060100448583e3, 4.84406305325125486048e3)
 
 
 class _Lanes:
@@ -61,7 +63,7 @@ class _Lanes:
         """2**n for the integral n of fast_exp: the low bits of n + 1023 + 2**52, shifted into the exponent."""
         b = self.b
         ints = _I64 if self.lanes == 1 else ir.VectorType(_I64, self.lanes)
-        bits = b.bitcast(b.fadd(n, self.const(_TWO_52_PLUS_BIAS)), ints)
+        bits = b.bitcast(b.fadd(n, self.const(TWO_52_PLUS_BIAS)), ints)
         shift = ir.Constant(ints, 52 if self.lanes == 1 else [52] * self.lanes)
         return b.bitcast(b.shl(bits, shift), self.type)
 
@@ -70,10 +72,10 @@ def _exp(v: _Lanes, xs: list) -> list:
     """kernel.fast_exp of each value, statement by statement."""
     b = v.b
     xs = [v.min(v.max(x, -708.0), 709.0) for x in xs]
-    ns = [v.call("llvm.floor", b.fadd(b.fmul(x, v.const(_LOG2E)), v.const(0.5))) for x in xs]
-    rs = [b.fsub(b.fsub(x, b.fmul(n, v.const(_LN2_HI))), b.fmul(n, v.const(_LN2_LO))) for x, n in zip(xs, ns)]
-    ps = [v.const(_TAYLOR[0])] * len(xs)
-    for coefficient in _TAYLOR[1:]:
+    ns = [v.call("llvm.floor", b.fadd(b.fmul(x, v.const(LOG2E)), v.const(0.5))) for x in xs]
+    rs = [b.fsub(b.fsub(x, b.fmul(n, v.const(LN2_HI))), b.fmul(n, v.const(LN2_LO))) for x, n in zip(xs, ns)]
+    ps = [v.const(EXP_TAYLOR[0])] * len(xs)
+    for coefficient in EXP_TAYLOR[1:]:
         ps = [b.fadd(b.fmul(p, r), v.const(coefficient)) for p, r in zip(ps, rs)]
     return [b.fmul(p, v.pow2(n)) for p, n in zip(ps, ns)]
 
@@ -84,9 +86,9 @@ def _tanh(v: _Lanes, xs: list) -> list:
     axs = [v.call("llvm.fabs", x) for x in xs]
     zs = [b.fmul(x, x) for x in xs]
     smalls = [b.fcmp_ordered("<", ax, c(0.625)) for ax in axs]
-    numerators = [b.fmul(b.fmul(x, z), b.fsub(b.fmul(b.fsub(b.fmul(c(_P[0]), z), c(_P[1])), z), c(_P[2])))
+    numerators = [b.fmul(b.fmul(x, z), b.fsub(b.fmul(b.fsub(b.fmul(c(TANH_P[0]), z), c(TANH_P[1])), z), c(TANH_P[2])))
                   for x, z in zip(xs, zs)]
-    denominators = [b.fadd(b.fmul(b.fadd(b.fmul(b.fadd(z, c(_Q[0])), z), c(_Q[1])), z), c(_Q[2])) for z in zs]
+    denominators = [b.fadd(b.fmul(b.fadd(b.fmul(b.fadd(z, c(TANH_Q[0])), z), c(TANH_Q[1])), z), c(TANH_Q[2])) for z in zs]
     es = _exp(v, [b.fmul(c(-2.0), ax) for ax in axs])
     qs = [b.fdiv(b.select(s, num, b.fmul(c(2.0), e)), b.select(s, den, b.fadd(c(1.0), e)))
           for s, num, den, e in zip(smalls, numerators, denominators, es)]

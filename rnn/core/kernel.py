@@ -3,8 +3,8 @@ tested equal to `model.update` (1e-12 per step, and over whole short trajectorie
 
 Every number it makes is fixed by this code alone, the same bits on any CPU (docs/algorithm.md
 section 6): the products are `products.py`'s fixed-order loops, never BLAS; exp, tanh and log are
-the branch-free polynomials below, never libm's; no fast-math. Where the time goes (K = 80, m = 100,
-seq_length 25, on one core of a 2-vCPU AMD EPYC Zen 3 (AVX2) shared with other jobs, from
+the branch-free polynomials below (on whole rows: elementwise.py, the same bits), never libm's;
+no fast-math. Where the time goes (K = 80, m = 100, seq_length 25, on one core of a 2-vCPU AMD EPYC Zen 3 (AVX2) shared with other jobs, from
 tools/kernel_parts.py: 10th percentiles of alternating rounds, medians under load about 1.5x more):
 about 167 us per step, 1.03-1.1x as fast as the BLAS kernel it replaced (tools/compare_kernel.py);
 the 49 sequential matrix-vector products W h and W^T da about 45 us (W, 80 KB, streams from L2 each
@@ -12,7 +12,7 @@ time, as it did for BLAS gemv); the four block products O = H V^T, dO V, dV, dW 
 5 x 8 register tiles (about 64 % of the core's peak without FMA); clip + AdaGrad about 27 us (a
 square root and a division per parameter); tanh and exp about 21 us (each element a long chain of
 dependent operations; `elementwise.py` now runs four vectors of them side by side, which made
-the whole step 1.13x as fast); softmax sums, copies and the rest about 18 us. The floor, the
+the whole step 1.14x as fast); softmax sums, copies and the rest about 18 us. The floor, the
 1.34 million multiply-adds at the measured peak (`python -m rnn bench`), is about 56 us. Also:
 - U is kept transposed (UT: one contiguous row per character), so x_t selects a row; W and V have
   transposed copies (WT, VT) for the forward products, written by AdaGrad as it updates each row;
@@ -41,7 +41,7 @@ from numba.core import cgutils
 from numba.cpython import mathimpl
 from numba.extending import intrinsic
 
-from .elementwise import exp_into, tanh_into
+from .elementwise import EXP_TAYLOR, LN2_HI, LN2_LO, LOG2E, TANH_P, TANH_Q, TWO_52_PLUS_BIAS, exp_into, tanh_into
 from .model import ADAGRAD_EPS, Params
 from .products import _F64, _I32, _I64, _PTR, JIT, _function, _shapes, _splat, _vector_at, matmul, matmul_add, matvec_acc
 
@@ -71,37 +71,33 @@ def _float_as_bits(typingctx, x):
     return None
 
 
-_LOG2E = 1.4426950408889634
-_LN2_HI = 6.93145751953125e-1  # ln 2 split in two (Cody and Waite) so that n * _LN2_HI is exact
-_LN2_LO = 1.42860682030941723212e-6
-
-
 @njit(inline="always", **JIT)
 def fast_exp(x):
     """exp(x) for x <= 709; below -708 it returns exp(-708) (about 3e-308) instead of underflowing.
 
-    x = n ln2 + r with |r| <= ln2 / 2; e^r by its Taylor series to degree 13 (truncation < 1e-17)."""
+    x = n ln2 + r with |r| <= ln2 / 2; e^r by its Taylor series to degree 13 (truncation < 1e-17).
+    The constants are elementwise.py's, whose array form repeats these statements."""
     x = min(max(x, -708.0), 709.0)
-    n = np.floor(x * _LOG2E + 0.5)
-    r = (x - n * _LN2_HI) - n * _LN2_LO
-    p = 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
+    n = np.floor(x * LOG2E + 0.5)
+    r = (x - n * LN2_HI) - n * LN2_LO
+    p = EXP_TAYLOR[0]
+    p = p * r + EXP_TAYLOR[1]
+    p = p * r + EXP_TAYLOR[2]
+    p = p * r + EXP_TAYLOR[3]
+    p = p * r + EXP_TAYLOR[4]
+    p = p * r + EXP_TAYLOR[5]
+    p = p * r + EXP_TAYLOR[6]
+    p = p * r + EXP_TAYLOR[7]
+    p = p * r + EXP_TAYLOR[8]
+    p = p * r + EXP_TAYLOR[9]
+    p = p * r + EXP_TAYLOR[10]
+    p = p * r + EXP_TAYLOR[11]
+    p = p * r + EXP_TAYLOR[12]
+    p = p * r + EXP_TAYLOR[13]
     # 2**n: n + 1023 is an integer in [2, 2046], the low bits of n + 1023 + 2**52 (exact); shifted
     # into the exponent field. The same bits as int64(n + 1023) << 52, and it vectorises without
     # AVX-512's double-to-int64 conversion
-    return p * _bits_as_float(_float_as_bits(n + (1023.0 + 4503599627370496.0)) << 52)
+    return p * _bits_as_float(_float_as_bits(n + TWO_52_PLUS_BIAS) << 52)
 
 
 @njit(inline="always", **JIT)
@@ -112,9 +108,8 @@ def fast_tanh(x):
     ax = abs(x)
     z = x * x
     small = ax < 0.625
-    numerator = x * z * ((-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z
-                         - 1.61468768441708447952e3)
-    denominator = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z + 4.84406305325125486048e3
+    numerator = x * z * ((TANH_P[0] * z - TANH_P[1]) * z - TANH_P[2])
+    denominator = ((z + TANH_Q[0]) * z + TANH_Q[1]) * z + TANH_Q[2]
     e = fast_exp(-2.0 * ax)
     q = (numerator if small else 2.0 * e) / (denominator if small else 1.0 + e)
     large = 1.0 - q

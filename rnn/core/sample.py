@@ -11,7 +11,6 @@ from numba import njit
 
 from ..errors import UserError
 from . import cell_kernels, cells
-from .cell_kernels import _copy
 from .elementwise import tanh_into
 from .kernel import JIT, fast_exp
 from .model import Params
@@ -46,7 +45,8 @@ def step(model, h, x, a, o):
         a[i] = UT[x, i] + b[i]
     matvec_acc(a, h, WT)
     tanh_into(h, a)
-    _copy(o, c)
+    for k in range(o.shape[0]):  # a loop, not o[:] = c: that compiles numpy's shape-error message (seconds)
+        o[k] = c[k]
     matvec_acc(o, h, VT)
 
 
