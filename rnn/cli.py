@@ -21,15 +21,30 @@ from .outputs import Figures, RunFiles
 from .settings import add_flags
 
 
+# the original report's figures that the tables and the report read, as paths into reference.yaml
+REFERENCE_FIGURES = tuple(("gradient_check", "max_relative_error", name) for name in ("U", "W", "V", "b", "c")) + (
+    ("smooth_loss", "best_model"), ("smooth_loss", "after_10_epochs"),
+    *(("smooth_loss", "end_of_epoch_1", stat) for stat in ("mean", "min", "max")))
+
+
 def _reference(path) -> dict | None:
+    """reference.yaml, read and checked: every figure the report reads is there and a number."""
     if not path:
         return None
     import yaml
 
     try:
-        return yaml.safe_load(Path(path).read_text())
+        ref = yaml.safe_load(Path(path).read_text())
     except (OSError, yaml.YAMLError) as exc:
         raise UserError(f"{path}: cannot read the reference figures ({exc})") from None
+    for keys in REFERENCE_FIGURES:
+        value = ref
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise UserError(f"{path}: `{'.'.join(keys)}` is missing or not a number (got {value!r}); give the "
+                            "original report's figure there, or restore the file with `git checkout " + str(path) + "`")
+    return ref
 
 
 def cmd_prepare(a):

@@ -4,15 +4,16 @@ tested equal to `model.update` (1e-12 per step, and over whole short trajectorie
 Every number it makes is fixed by this code alone, the same bits on any CPU (docs/algorithm.md
 section 6): the products are `products.py`'s fixed-order loops, never BLAS; exp, tanh and log are
 the branch-free polynomials below (on whole rows: elementwise.py, the same bits), never libm's;
-no fast-math. Where the time goes (K = 80, m = 100, seq_length 25, on one core of a 2-vCPU AMD EPYC Zen 3 (AVX2) shared with other jobs, from
-tools/kernel_parts.py: 10th percentiles of alternating rounds, medians under load about 1.5x more):
-about 167 us per step, 1.03-1.1x as fast as the BLAS kernel it replaced (tools/compare_kernel.py);
-the 49 sequential matrix-vector products W h and W^T da about 45 us (W, 80 KB, streams from L2 each
-time, as it did for BLAS gemv); the four block products O = H V^T, dO V, dV, dW about 56 us in
-5 x 8 register tiles (about 64 % of the core's peak without FMA); clip + AdaGrad about 27 us (a
-square root and a division per parameter); tanh and exp about 21 us (each element a long chain of
-dependent operations; `elementwise.py` now runs four vectors of them side by side, which made
-the whole step 1.14x as fast); softmax sums, copies and the rest about 18 us. The floor, the
+no fast-math. Where the time goes (K = 80, m = 100, seq_length 25, on one core of a 2-vCPU AMD EPYC
+Zen 3 (AVX2) shared with other jobs, from tools/kernel_parts.py: 10th percentiles of 30 alternating
+rounds; medians about 5 % more, under load up to 1.5x): about 160 us per step; the 49 sequential
+matrix-vector products W h and W^T da about 48 us (W, 80 KB, streams from L2 each time, as it did for
+BLAS gemv); the four block products O = H V^T, dO V, dV, dW about 56 us in 5 x 8 register tiles (about
+64 % of the core's peak without FMA); clip + AdaGrad about 26 us (a square root and a division per
+parameter); tanh and exp about 18 us (each element a long chain of dependent operations:
+`elementwise.py` runs four vectors of them side by side, which made the whole step 1.14-1.18x as
+fast); softmax sums, copies and the rest about 12 us. Against the BLAS kernel it replaced, alternating
+in one process (tools/compare_kernel.py): 0.99-1.09x over four runs on a busy day. The floor, the
 1.34 million multiply-adds at the measured peak (`python -m rnn bench`), is about 56 us. Also:
 - U is kept transposed (UT: one contiguous row per character), so x_t selects a row; W and V have
   transposed copies (WT, VT) for the forward products, written by AdaGrad as it updates each row;

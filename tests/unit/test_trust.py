@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -243,6 +244,32 @@ def test_a_damaged_result_file_gets_one_line_naming_it(tmp_path, two_runs, damag
     proc = run_rnn("figures", "--runs", runs / "seed1", runs / "seed2", "--show-seed", 1, "--out-dir", tmp_path / "f")
     line = _one_line(proc, needle)
     assert "seed2" in line and "snakemake" in line  # names the file and the remedy
+
+
+@pytest.mark.parametrize("damage,needle", [
+    ("best_model: 38.30", "`smooth_loss.best_model` is missing or not a number (got None)"),
+    ("    W: 2.21e-06", "`gradient_check.max_relative_error.W` is missing"),
+    ("    mean: 49.24", "`smooth_loss.end_of_epoch_1.mean` is missing"),
+])
+def test_a_damaged_reference_file_names_the_figure(tmp_path, damage, needle):
+    """report/reference.yaml is read by three commands: a figure missing or not a number is named in one
+    line with the file, never a KeyError from inside the table code."""
+    from rnn import cli
+
+    shipped = (Path(__file__).resolve().parents[2] / "report" / "reference.yaml").read_text()
+    assert cli._reference(Path(__file__).resolve().parents[2] / "report" / "reference.yaml")["smooth_loss"]
+    assert damage in shipped
+    for name, text in (("missing", shipped.replace(damage, "")),
+                       ("text", shipped.replace(damage, damage.split(":")[0] + ": about 38"))):
+        bad = tmp_path / f"{name}.yaml"
+        bad.write_text(text)
+        with pytest.raises(UserError) as caught:
+            cli._reference(bad)
+        message = str(caught.value)
+        assert str(bad) in message and "\n" not in message and "git checkout" in message
+        assert needle.split(" (got")[0] in message, message
+        if name == "missing":
+            assert needle in message
 
 
 # --- case 10: values typed once ---------------------------------------------------------------------------
