@@ -82,19 +82,8 @@ def fast_exp(x):
     n = np.floor(x * LOG2E + 0.5)
     r = (x - n * LN2_HI) - n * LN2_LO
     p = EXP_TAYLOR[0]
-    p = p * r + EXP_TAYLOR[1]
-    p = p * r + EXP_TAYLOR[2]
-    p = p * r + EXP_TAYLOR[3]
-    p = p * r + EXP_TAYLOR[4]
-    p = p * r + EXP_TAYLOR[5]
-    p = p * r + EXP_TAYLOR[6]
-    p = p * r + EXP_TAYLOR[7]
-    p = p * r + EXP_TAYLOR[8]
-    p = p * r + EXP_TAYLOR[9]
-    p = p * r + EXP_TAYLOR[10]
-    p = p * r + EXP_TAYLOR[11]
-    p = p * r + EXP_TAYLOR[12]
-    p = p * r + EXP_TAYLOR[13]
+    for k in range(1, len(EXP_TAYLOR)):  # Horner, from degree 12 down to 0 (unrolled by LLVM)
+        p = p * r + EXP_TAYLOR[k]
     # 2**n: n + 1023 is an integer in [2, 2046], the low bits of n + 1023 + 2**52 (exact); shifted
     # into the exponent field. The same bits as int64(n + 1023) << 52, and it vectorises without
     # AVX-512's double-to-int64 conversion
