@@ -42,10 +42,15 @@ def _load(path: Path):
     return read_json(path)
 
 
+# what the title calls the network the main runs train (config `cell`)
+TITLE_CELLS = {"rnn": "A vanilla character-level RNN", "lstm": "A character-level LSTM", "gru": "A character-level GRU"}
+
+
 def macros(grad: dict, corpus: dict, passage: dict, config: dict, reference: dict | None) -> str:
     """\\newcommand's for numbers that prose and captions mention."""
     s = grad["settings"]
     values = {
+        "titlecell": TITLE_CELLS[config["cell"]],
         "corpusname": latex.escape(corpus["source"]),
         "corpusN": f"{corpus['characters']:,}".replace(",", "{,}"),  # in math mode
         "corpusK": str(corpus["vocabulary"]),

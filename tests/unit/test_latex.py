@@ -4,6 +4,7 @@ import re
 import subprocess
 import unicodedata
 
+import pytest
 
 from rnn.reporting import latex
 from rnn.reporting.report import build_pdf
@@ -124,3 +125,19 @@ def test_two_builds_give_identical_pdfs(tex, tmp_path):
     build_pdf(tmp_path / "t.tex", tmp_path / "a.pdf", tmp_path / "b1")
     build_pdf(tmp_path / "t.tex", tmp_path / "b.pdf", tmp_path / "b2")
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+
+
+@pytest.mark.parametrize("cell, title", [("rnn", "A vanilla character-level RNN"), ("lstm", "A character-level LSTM"),
+                                         ("gru", "A character-level GRU")])
+def test_the_title_names_the_cell_the_runs_train(cell, title):
+    """report.tex's title is the macro \\titlecell, which names the config's cell (an LSTM run is not
+    titled a vanilla RNN)."""
+    from rnn.reporting.report import macros
+
+    assert r"\title{\titlecell{} trained with AdaGrad" in (ROOT / "report" / "report.tex").read_text()
+    grad = {"settings": {"hidden_sizes": [5], "sig": 0.01, "h": 1e-4, "eps": 1e-15, "seq_length": 25, "seed": 1}}
+    corpus = {"source": "t.txt", "characters": 1000, "vocabulary": 20, "updates_per_epoch": 39}
+    config = {"cell": cell, "show_seed": 1, "clip": 5.0, "eta": 0.1, "snapshots": {"every": 10, "length": 5},
+              "seq_length": 25, "validation_fraction": 0.0}
+    text = macros(grad, corpus, {"smooth_loss": 40.0, "seed": 0, "step": 7}, config, None)
+    assert "\\newcommand{\\titlecell}{" + title + "}\n" in text
