@@ -12,7 +12,7 @@ from numba import njit
 from ..errors import UserError
 from . import cell_kernels, cells
 from .elementwise import tanh_into
-from .kernel import JIT, fast_exp
+from .kernel import JIT, _copy, fast_exp
 from .model import Params
 from .products import matvec_acc
 
@@ -45,8 +45,7 @@ def step(model, h, x, a, o):
         a[i] = UT[x, i] + b[i]
     matvec_acc(a, h, WT)
     tanh_into(h, a)
-    for k in range(o.shape[0]):  # a loop, not o[:] = c: that compiles numpy's shape-error message (seconds)
-        o[k] = c[k]
+    _copy(o, c)  # not o[:] = c: that compiles numpy's shape-error message (seconds)
     matvec_acc(o, h, VT)
 
 
