@@ -101,21 +101,44 @@ def all_seeds(smooths: dict[int, np.ndarray], upe: int, out_base: Path) -> list[
         return _save(fig, out_base)
 
 
+SPIKE_FACTOR = 1.25  # exact values above this times the highest smooth loss are left off the axis, and listed
+
+
 def bpc_per_epoch(evaluations: dict[int, dict], epoch_smooths: dict[int, list], seq_length: int,
                   out_base: Path) -> list[Path]:
     """Left: every seed's exact bits per character at each epoch's end, on the training text (solid) and
     the held-out text (dashed). Right: the smooth loss at each epoch's end in the same unit (divided by
-    seq_length ln 2): the running average over recent training sequences that the original reports."""
+    seq_length ln 2): the running average over recent training sequences that the original reports.
+
+    An epoch can end inside a loss spike, where the exact value is several times the smooth loss. The
+    shared axis then stops at SPIKE_FACTOR times the highest smooth value, so that one spike does not
+    flatten every other curve: each value above it is marked by a triangle on the top edge and written
+    out under the panel."""
+    held = any(e["heldout_bpc"] is not None for e in evaluations.values())
+    exact = {seed: [np.asarray(e[part], dtype=float) for part in ("train_bpc", "heldout_bpc") if e[part] is not None]
+             for seed, e in evaluations.items()}  # per seed: training text, then held-out text
+    smooth = {seed: np.array(s, dtype=float) / (seq_length * np.log(2)) for seed, s in epoch_smooths.items()}
+    top = SPIKE_FACTOR * max(float(np.nanmax(y)) for y in smooth.values())
+    above = {seed: sorted({int(k) + 1 for y in ys for k in np.flatnonzero(y > top)}) for seed, ys in exact.items()}
     with plt.rc_context(STYLE):
         fig, (left, right) = plt.subplots(1, 2, figsize=(8.0, 3.0), sharey=True)
-        for i, (seed, e) in enumerate(evaluations.items()):
-            epochs = np.arange(1, len(e["train_bpc"]) + 1)
-            left.plot(epochs, e["train_bpc"], color=f"C{i}", lw=1.0, marker=".", label=f"seed {seed}")
-            if e["heldout_bpc"] is not None:
-                left.plot(epochs, e["heldout_bpc"], color=f"C{i}", lw=1.0, ls="--", marker=".")
-            right.plot(epochs, np.array(epoch_smooths[seed]) / (seq_length * np.log(2)), color=f"C{i}", lw=1.0,
-                       marker=".", label=f"seed {seed}")
-        held = any(e["heldout_bpc"] is not None for e in evaluations.values())
+        for i, (seed, ys) in enumerate(exact.items()):
+            for y, ls in zip(ys, ("-", "--")):
+                left.plot(np.arange(1, len(y) + 1), y, color=f"C{i}", lw=1.0, ls=ls, marker=".",
+                          label=f"seed {seed}" if ls == "-" else None)
+            right.plot(np.arange(1, len(smooth[seed]) + 1), smooth[seed], color=f"C{i}", lw=1.0, marker=".",
+                       label=f"seed {seed}")
+        if any(above.values()):
+            bottom = min(float(np.nanmin(y)) for y in [*smooth.values(), *(y for ys in exact.values() for y in ys)])
+            left.set_ylim(bottom - 0.05 * (top - bottom), top)
+            notes = []
+            for i, (seed, epochs) in enumerate(above.items()):
+                if epochs:
+                    left.plot(epochs, [top] * len(epochs), ls="none", marker="^", color=f"C{i}", clip_on=False)
+                    notes.append(f"seed {seed}: " + ", ".join(
+                        " / ".join(f"{y[k - 1]:.2f}" for y in exact[seed]) + f" (epoch {k})" for k in epochs))
+            left.text(0.0, -0.22, "\u25b2 above the axis" + (" (training / held-out)" if held else "") + ":\n"
+                      + "\n".join(notes), transform=left.transAxes, fontsize=7, va="top")
         left.set_title("exact, training text" + (" (solid) and held-out text (dashed)" if held else ""), fontsize=9)
         right.set_title("smooth loss / (seq_length ln 2)", fontsize=9)
         for ax in (left, right):
