@@ -71,9 +71,20 @@ def fixed(x: float | None, digits: int = 2) -> str:
 
 
 def tabular(header: list[str], rows: list[list[str]], align: str, caption: str | None = None,
-            label: str | None = None) -> str:
-    """A booktabs table (a row may be MIDRULE); caption and label make it a floating table."""
-    body = [rf"\begin{{tabular}}{{{align}}}", r"\toprule", " & ".join(header) + r" \\", r"\midrule"]
+            label: str | None = None, groups: list[tuple[str, int]] | None = None) -> str:
+    """A booktabs table (a row may be MIDRULE); caption and label make it a floating table. `groups`,
+    (title, columns) from the left ("" for none), is a header row above `header`, each title ruled
+    over its columns: shorter column names, so that a wide table fits the page."""
+    body = [rf"\begin{{tabular}}{{{align}}}", r"\toprule"]
+    if groups:
+        cells, rules, first = [], [], 1
+        for title, span in groups:
+            cells.append(rf"\multicolumn{{{span}}}{{c}}{{{title}}}" if title and span > 1 else title)
+            if title:
+                rules.append(rf"\cmidrule(lr){{{first}-{first + span - 1}}}")
+            first += span
+        body += [" & ".join(cells) + r" \\", " ".join(rules)]
+    body += [" & ".join(header) + r" \\", r"\midrule"]
     body += [r"\midrule" if r == MIDRULE else " & ".join(r) + r" \\" for r in rows]
     body += [r"\bottomrule", r"\end{tabular}"]
     if caption is None:

@@ -125,9 +125,10 @@ def reproduction_table(prov: dict, bench: dict | None, results_fingerprint: str)
     rows += [[latex.escape(k), latex.escape(str(v))] for k, v in prov["versions"].items() if v]
     for stage, seconds in sorted(prov["stage_seconds"].items()):
         rows.append([f"Wall time: {latex.escape(stage)}", f"{seconds:,.1f} s"])
+    if prov["runs"]:
+        rows.append(["Training speed (below): how measured", "the seeds in parallel, one per core"])
     for seed, run in sorted(prov["runs"].items(), key=lambda kv: int(kv[0])):
-        rows.append([f"Training speed, seed {seed} (seeds in parallel, one per core)",
-                     f"{run['steps_per_second']:,.0f} updates/s"])
+        rows.append([f"Training speed: seed {seed}", f"{run['steps_per_second']:,.0f} updates/s"])
     if bench:
         rows.append(["Update step (below): how measured",
                      latex.escape(f"alone (no other job running), one core of {prov['machine']['cpu']}")])
@@ -135,7 +136,7 @@ def reproduction_table(prov: dict, bench: dict | None, results_fingerprint: str)
         rows.append(["Update step: reference (numpy)", f"{bench['reference_us']:,.0f} $\\mu$s"])
         rows.append(["Update step: compiled kernel",
                      f"{bench['kernel_us']:,.0f} $\\mu$s ({bench['speedup_vs_naive']:.1f}$\\times$ faster than the baseline)"])
-    return latex.tabular(["Item", "Value"], rows, "lp{0.55\\textwidth}")
+    return latex.tabular(["Item", "Value"], rows, "p{0.36\\textwidth}p{0.56\\textwidth}")
 
 
 def write_fragments(reference: dict | None) -> None:

@@ -156,10 +156,12 @@ def evaluation_tex(summaries: list[dict], evaluations: list[dict]) -> str:
     for stat, fn in (("mean", np.mean), ("min", np.min), ("max", np.max)):
         rows.append([stat, *(f"{v:.4f}" for v in fn(table, axis=0))] + ([""] if held else []))
     epochs = summaries[0]["epochs"]
-    header = ["Seed", "Training, epoch 1", f"Training, epoch {epochs}"]
-    if held:
-        header += ["Held-out, epoch 1", f"Held-out, epoch {epochs}", "Held-out, lowest", "at epoch"]
-    return latex.tabular(header, rows, "l" + "r" * (len(header) - 1))
+    if not held:
+        header = ["Seed", "Training, epoch 1", f"Training, epoch {epochs}"]
+        return latex.tabular(header, rows, "lrr")
+    # seven columns: the text's name once over its columns, so that the table fits the page
+    header = ["Seed", "epoch 1", f"epoch {epochs}", "epoch 1", f"epoch {epochs}", "lowest", "at epoch"]
+    return latex.tabular(header, rows, "l" + "r" * 6, groups=[("", 1), ("Training text", 2), ("Held-out text", 4)])
 
 
 def seed_statistics(summaries: list[dict], key: str) -> dict:
