@@ -6,6 +6,7 @@ survive while the PDF stays small. Every figure is written as PDF (for LaTeX) an
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -102,6 +103,7 @@ def all_seeds(smooths: dict[int, np.ndarray], upe: int, out_base: Path) -> list[
 
 
 SPIKE_FACTOR = 1.25  # exact values above this times the highest smooth loss are left off the axis, and listed
+NOTE_WIDTH = 90  # characters per line of that list
 
 
 def bpc_per_epoch(evaluations: dict[int, dict], epoch_smooths: dict[int, list], seq_length: int,
@@ -110,15 +112,17 @@ def bpc_per_epoch(evaluations: dict[int, dict], epoch_smooths: dict[int, list], 
     the held-out text (dashed). Right: the smooth loss at each epoch's end in the same unit (divided by
     seq_length ln 2): the running average over recent training sequences that the original reports.
 
-    An epoch can end inside a loss spike, where the exact value is several times the smooth loss. The
-    shared axis then stops at SPIKE_FACTOR times the highest smooth value, so that one spike does not
-    flatten every other curve: each value above it is marked by a triangle on the top edge and written
-    out under the panel."""
+    An epoch can end inside a loss spike, where the exact value is several times the smooth loss. When
+    an exact value lies above SPIKE_FACTOR times the highest smooth value (a spike, or a held-out text
+    that the model fits ever worse), the shared axis stops there, so that one value does not flatten
+    every other curve: each value above it is marked by a triangle on the top edge and written out
+    under the panel."""
     held = any(e["heldout_bpc"] is not None for e in evaluations.values())
     exact = {seed: [np.asarray(e[part], dtype=float) for part in ("train_bpc", "heldout_bpc") if e[part] is not None]
              for seed, e in evaluations.items()}  # per seed: training text, then held-out text
     smooth = {seed: np.array(s, dtype=float) / (seq_length * np.log(2)) for seed, s in epoch_smooths.items()}
-    top = SPIKE_FACTOR * max(float(np.nanmax(y)) for y in smooth.values())
+    finite = np.concatenate([y[np.isfinite(y)] for y in smooth.values()])
+    top = SPIKE_FACTOR * finite.max() if finite.size else np.inf  # no finite smooth value: no limit
     above = {seed: sorted({int(k) + 1 for y in ys for k in np.flatnonzero(y > top)}) for seed, ys in exact.items()}
     with plt.rc_context(STYLE):
         fig, (left, right) = plt.subplots(1, 2, figsize=(8.0, 3.0), sharey=True)
@@ -135,8 +139,9 @@ def bpc_per_epoch(evaluations: dict[int, dict], epoch_smooths: dict[int, list], 
             for i, (seed, epochs) in enumerate(above.items()):
                 if epochs:
                     left.plot(epochs, [top] * len(epochs), ls="none", marker="^", color=f"C{i}", clip_on=False)
-                    notes.append(f"seed {seed}: " + ", ".join(
-                        " / ".join(f"{y[k - 1]:.2f}" for y in exact[seed]) + f" (epoch {k})" for k in epochs))
+                    notes += textwrap.wrap(f"seed {seed}: " + ", ".join(
+                        " / ".join(f"{y[k - 1]:.2f}" for y in exact[seed]) + f" (epoch {k})" for k in epochs),
+                        NOTE_WIDTH, subsequent_indent="    ")
             left.text(0.0, -0.22, "\u25b2 above the axis" + (" (training / held-out)" if held else "") + ":\n"
                       + "\n".join(notes), transform=left.transAxes, fontsize=7, va="top")
         left.set_title("exact, training text" + (" (solid) and held-out text (dashed)" if held else ""), fontsize=9)

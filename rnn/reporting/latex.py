@@ -77,9 +77,11 @@ def tabular(header: list[str], rows: list[list[str]], align: str, caption: str |
     over its columns: shorter column names, so that a wide table fits the page."""
     body = [rf"\begin{{tabular}}{{{align}}}", r"\toprule"]
     if groups:
+        if sum(span for _, span in groups) != len(header):
+            raise ValueError(f"the groups span {sum(span for _, span in groups)} columns, the header {len(header)}")
         cells, rules, first = [], [], 1
         for title, span in groups:
-            cells.append(rf"\multicolumn{{{span}}}{{c}}{{{title}}}" if title and span > 1 else title)
+            cells.append(rf"\multicolumn{{{span}}}{{c}}{{{title}}}" if span > 1 else title)
             if title:
                 rules.append(rf"\cmidrule(lr){{{first}-{first + span - 1}}}")
             first += span

@@ -115,7 +115,7 @@ def reproduction_table(prov: dict, bench: dict | None, results_fingerprint: str)
     rows = [
         ["Results fingerprint", r"\texttt{" + results_fingerprint + "} (sha256 of \\texttt{results/checksums.sha256}, "
          "first 12 digits: the same on any machine for the same settings and text)"],
-        ["Corpus", latex.escape(c["source"])],
+        ["Corpus", latex.escape(c["source"]).replace("/", "/\\allowbreak{}")],  # a long path breaks at a slash
         ["Characters $N$; vocabulary $K$", f"{c['characters']:,}; {c['vocabulary']}"],
         ["Update steps per epoch", f"{c['updates_per_epoch']:,}"],
         ["SHA-256 of the text", r"\texttt{\scriptsize " + c["sha256"] + "}"],
@@ -136,7 +136,8 @@ def reproduction_table(prov: dict, bench: dict | None, results_fingerprint: str)
         rows.append(["Update step: reference (numpy)", f"{bench['reference_us']:,.0f} $\\mu$s"])
         rows.append(["Update step: compiled kernel",
                      f"{bench['kernel_us']:,.0f} $\\mu$s ({bench['speedup_vs_naive']:.1f}$\\times$ faster than the baseline)"])
-    return latex.tabular(["Item", "Value"], rows, "p{0.36\\textwidth}p{0.56\\textwidth}")
+    ragged = r">{\raggedright\arraybackslash}"  # columns of fixed width, so that the table fits the page
+    return latex.tabular(["Item", "Value"], rows, f"{ragged}p{{0.36\\textwidth}}{ragged}p{{0.56\\textwidth}}")
 
 
 def write_fragments(reference: dict | None) -> None:

@@ -151,7 +151,8 @@ def _wide_tables() -> dict:
     summaries = [{"seed": s, "epochs": 10, "end_epoch1_smooth_loss": 55.5, "final_smooth_loss": 44.4,
                   "best_smooth_loss": 43.2, "best_step": 1_100_700, "updates_per_epoch": 110_070} for s in seeds]
     evaluations = [{"train_bpc": [9.5248] + [1.6] * 9, "heldout_bpc": [9.5135] + [1.7] * 9} for _ in seeds]
-    prov = {"corpus": {"source": "/home/student/dd2424/data/goblet_book.txt", "characters": 1_107_542,
+    prov = {"corpus": {"source": "/home/astudent/courses/dd2424deeplearning/assignment4/data/goblet_book_full_text.txt",
+                       "characters": 1_107_542,
                        "vocabulary": 80, "updates_per_epoch": 44_301, "sha256": "4db3da60e8d6" * 5 + "d5fe"},
             "git": {"commit": "6ccbfb3c72648f83dd1649be2cf4e94861d52251", "dirty": True},
             "machine": {"cpu": "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz", "cores": 64},
@@ -184,3 +185,14 @@ def test_the_held_out_table_names_each_text_once_over_its_columns():
     assert "\\cmidrule(lr){2-3} \\cmidrule(lr){4-7}" in table
     assert "Seed & epoch 1 & epoch 10 & epoch 1 & epoch 10 & lowest & at epoch \\\\" in table
     assert "\n5 & 9.5248 & 1.6000 & 9.5135 & 1.7000 & 1.7000 & 2 \\\\" in table
+
+
+def test_a_group_header_spans_its_columns_even_untitled():
+    table = latex.tabular(["a", "b", "c", "d"], [["1", "2", "3", "4"]], "llll", groups=[("", 2), ("G", 2)])
+    assert "\\multicolumn{2}{c}{} & \\multicolumn{2}{c}{G} \\\\\n\\cmidrule(lr){3-4}\n" in table
+    with pytest.raises(ValueError, match="the groups span 3 columns, the header 4"):
+        latex.tabular(["a", "b", "c", "d"], [], "llll", groups=[("", 1), ("G", 2)])
+
+
+def test_a_long_corpus_path_breaks_at_its_slashes():
+    assert "home/\\allowbreak{}astudent/\\allowbreak{}courses" in _wide_tables()["reproduction"]
