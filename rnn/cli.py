@@ -58,14 +58,20 @@ def cmd_prepare(a):
 
 def cmd_gradcheck(a):
     from .core import cell_gradcheck
+    from .core.jitcache import compile_clock
     from .core.corpus import Corpus
     from .reporting import latex
 
     c = Corpus.load(a.corpus)
-    result = cell_gradcheck.run(c.ids, c.K, hidden_sizes=a.gradcheck_hidden_sizes, sig=a.gradcheck_sig,
-                                seq_length=a.seq_length, seed=a.gradcheck_seed, methods=a.gradcheck_methods,
-                                h=a.gradcheck_h, eps=a.gradcheck_eps, cells_=a.cells)
+    with compile_clock() as clock:
+        result = cell_gradcheck.run(c.ids, c.K, hidden_sizes=a.gradcheck_hidden_sizes, sig=a.gradcheck_sig,
+                                    seq_length=a.seq_length, seed=a.gradcheck_seed, methods=a.gradcheck_methods,
+                                    h=a.gradcheck_h, eps=a.gradcheck_eps, cells_=a.cells)
     _json(a.out, result)
+    if a.compile_record:  # the compile job's record format (`python -m rnn compile`)
+        _json(a.compile_record, {"seconds": {"gradcheck": clock["seconds"]}, "total_seconds": clock["seconds"],
+                                 "compile_seconds": clock["seconds"],
+                                 **{k: clock[k] for k in ("compiled", "loaded", "cache", "cpu")}})
     ref = _reference(a.reference)
     original = ref["gradient_check"]["max_relative_error"] if ref and a.cells[0] == "rnn" else None  # an RNN's
     _write(a.table, latex.table1(result, original))
@@ -141,6 +147,8 @@ def cmd_bench(a):
     from .reporting import bench
 
     result = bench.run(steps=a.steps, cells_=a.cells)
+    if a.compile_records:
+        result["pipeline_compile"] = bench.pipeline_compile(a.compile_records)
     print(json.dumps(result, indent=2) if a.json else bench.report(result))
     if a.out:
         _json(a.out, result)
@@ -358,6 +366,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="gradcheck.json")
     p.add_argument("--table", required=True, help="table1.tex")
     p.add_argument("--cells-table", help="the other cells' Table 1 (.tex)")
+    p.add_argument("--compile-record", help="also write what compiling (or loading) its kernels took here (.json)")
 
     p = command("train", cmd_train, "train one run (docs/algorithm.md section 3) into a directory")
     p.add_argument("--corpus", required=True, help="encoded corpus from `prepare`")
@@ -392,6 +401,8 @@ def parser() -> argparse.ArgumentParser:
                    help="the cells whose kernels are timed, comma-separated (default: rnn,lstm,gru)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="also write the JSON here")
+    p.add_argument("--compile-records", nargs="*", default=[],
+                   help="the records of this pipeline's compiling jobs (results/compile/*.json), summed into the JSON")
 
     p = command("compile", cmd_compile, "compile every compiled function the pipeline runs into the per-machine "
                 "cache (or load it from there), and print the seconds")

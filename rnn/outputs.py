@@ -31,6 +31,7 @@ CHECKSUMS = "results/checksums.sha256"
 BENCH = "results/bench.json"
 BOOK_CHECKSUM = "results/book.sha256"  # the book's content, rewritten only when it changes: prepare's input
 COMPILE = "results/compile/{cell}.json"  # what compiling (or loading) one cell's kernels took, before its first job
+COMPILE_GRADCHECK = "results/compile/gradcheck.json"  # what the gradient check's compiling (or loading) took
 TEX_DIR = "results/tex"  # fragments of the report generated from the results
 MACROS = "results/tex/macros.tex"
 SETTINGS_TABLE = "results/tex/settings.tex"

@@ -25,6 +25,7 @@ import os
 import platform
 import sys
 import warnings
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -103,3 +104,43 @@ class _Locator(_CacheLocator):
 
 if _Locator not in CacheImpl._locator_classes:
     CacheImpl._locator_classes.insert(0, _Locator)
+
+
+def dispatchers() -> list:
+    """Every njit function of the core's modules imported so far."""
+    from numba.core.dispatcher import Dispatcher
+
+    modules = [m for name, m in list(sys.modules.items()) if name.startswith(__package__ + ".")]
+    return [f for module in modules for f in vars(module).values()
+            if isinstance(f, Dispatcher) and f.py_func.__module__ == module.__name__]
+
+
+def _cache_counts() -> dict:
+    return {id(f): (sum(f.stats.cache_hits.values()), sum(f.stats.cache_misses.values())) for f in dispatchers()}
+
+
+@contextmanager
+def compile_clock():
+    """What this process compiles inside the block: yields a dict that holds, after it, `seconds` spent
+    compiling (numba's compile events, the outermost ones: a callee compiled inside its caller's compile
+    counts once; loading from the cache is not an event, and takes well under a second), `compiled` and
+    `loaded` (how many of the core's functions numba compiled, or found in the cache)."""
+    from numba.core import event
+
+    before, record = _cache_counts(), {}
+    with event.install_recorder("numba:compile") as recorder:
+        yield record
+    seconds, depth, start = 0.0, 0, 0.0
+    for stamp, ev in recorder.buffer:
+        if ev.is_start:
+            depth += 1
+            start = stamp if depth == 1 else start
+        else:
+            depth -= 1
+            seconds += stamp - start if depth == 0 else 0.0
+    compiled = loaded = 0
+    for f in dispatchers():
+        hits, misses = before.get(id(f), (0, 0))
+        loaded += sum(f.stats.cache_hits.values()) - hits
+        compiled += sum(f.stats.cache_misses.values()) - misses
+    record.update(seconds=seconds, compiled=compiled, loaded=loaded, cache=str(cache_root()), cpu=cpu_key())

@@ -5,19 +5,9 @@ edit here reruns neither training nor any other result (rnn/pipeline/code.py fol
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from .jitcache import cache_root, cpu_key
-
-
-def _dispatchers():
-    """Every njit function of the core's modules imported so far."""
-    from numba.core.dispatcher import Dispatcher
-
-    modules = [m for name, m in list(sys.modules.items()) if name.startswith(__package__ + ".")]
-    return [f for module in modules for f in vars(module).values()
-            if isinstance(f, Dispatcher) and f.py_func.__module__ == module.__name__]
+from .jitcache import compile_clock
 
 
 PARTS = ("train", "evaluate", "gradcheck", "synthesis")
@@ -27,7 +17,8 @@ def warm(parts=PARTS, cells=("rnn",)) -> dict:
     """Compile, or load from the cache, every njit entry point that the given parts of the pipeline run
     (training with its snapshots, the evaluation, the gradient check, synthesis with top-p) for each
     cell, for the types they run them with: the real functions on a tiny text. Returns the seconds per
-    part, their sum, and how many functions were compiled and how many loaded from the cache."""
+    part, their sum, the seconds of it spent compiling, and how many functions were compiled and how
+    many loaded from the cache."""
     import io
     import tempfile
     from time import perf_counter
@@ -42,40 +33,35 @@ def warm(parts=PARTS, cells=("rnn",)) -> dict:
     unknown = set(parts) - set(PARTS)
     if unknown:
         raise ValueError(f"unknown parts {sorted(unknown)}; choose from {', '.join(PARTS)}")
-    counts = {id(f): (sum(f.stats.cache_hits.values()), sum(f.stats.cache_misses.values())) for f in _dispatchers()}
     corpus = Corpus.from_text("a cab, a bac; abc. " * 4, "warm-up")
     seconds = {}
-    for cell in cells:
-        name = "" if tuple(cells) == ("rnn",) else f" {cell}"
-        with tempfile.TemporaryDirectory() as out:  # the kernel and, for the snapshot at step 0, the sampler
-            if "train" in parts or "evaluate" in parts:
+    with compile_clock() as clock:
+        for cell in cells:
+            name = "" if tuple(cells) == ("rnn",) else f" {cell}"
+            with tempfile.TemporaryDirectory() as out:  # the kernel and, for the snapshot at step 0, the sampler
+                if "train" in parts or "evaluate" in parts:
+                    t = perf_counter()
+                    cfg = train.TrainConfig(hidden_size=3, epochs=1, seq_length=5, snapshots_every=1, snapshots_until=0,
+                                            snapshots_length=2, cell=cell)
+                    train.train(corpus, cfg, out, progress_stream=io.StringIO())
+                    seconds["train" + name] = perf_counter() - t
+                if "evaluate" in parts:
+                    t = perf_counter()
+                    evaluate.evaluate_run(Path(out) / RunFiles.epochs, corpus, cfg.seq_length, 0.0)
+                    seconds["evaluate" + name] = perf_counter() - t
+            if "gradcheck" in parts:
                 t = perf_counter()
-                cfg = train.TrainConfig(hidden_size=3, epochs=1, seq_length=5, snapshots_every=1, snapshots_until=0,
-                                        snapshots_length=2, cell=cell)
-                train.train(corpus, cfg, out, progress_stream=io.StringIO())
-                seconds["train" + name] = perf_counter() - t
-            if "evaluate" in parts:
+                cell_gradcheck.check(cell, corpus.ids, corpus.K, 3, sig=0.01, seq_length=5, seed=1)
+                seconds["gradcheck" + name] = perf_counter() - t
+            if "synthesis" in parts:
                 t = perf_counter()
-                evaluate.evaluate_run(Path(out) / RunFiles.epochs, corpus, cfg.seq_length, 0.0)
-                seconds["evaluate" + name] = perf_counter() - t
-        if "gradcheck" in parts:
-            t = perf_counter()
-            cell_gradcheck.check(cell, corpus.ids, corpus.K, 3, sig=0.01, seq_length=5, seed=1)
-            seconds["gradcheck" + name] = perf_counter() - t
-        if "synthesis" in parts:
-            t = perf_counter()
-            p = init_params(cell, corpus.K, 3, 0.01, 1)
-            sample.synthesize(p, np.zeros(state_size(cell, 3)), 0, 2, np.random.default_rng(0), temperature=0.8,
-                              top_p=0.9)
-            sample.prime(p, corpus.vocab, "ab", np.zeros(state_size(cell, 3)))
-            seconds["synthesis" + name] = perf_counter() - t
-    hits = misses = 0
-    for f in _dispatchers():
-        h0, m0 = counts.get(id(f), (0, 0))
-        hits += sum(f.stats.cache_hits.values()) - h0
-        misses += sum(f.stats.cache_misses.values()) - m0
-    return {"seconds": seconds, "total_seconds": sum(seconds.values()), "compiled": misses, "loaded": hits,
-            "cache": str(cache_root()), "cpu": cpu_key()}
+                p = init_params(cell, corpus.K, 3, 0.01, 1)
+                sample.synthesize(p, np.zeros(state_size(cell, 3)), 0, 2, np.random.default_rng(0), temperature=0.8,
+                                  top_p=0.9)
+                sample.prime(p, corpus.vocab, "ab", np.zeros(state_size(cell, 3)))
+                seconds["synthesis" + name] = perf_counter() - t
+    return {"seconds": seconds, "total_seconds": sum(seconds.values()), "compile_seconds": clock["seconds"],
+            **{k: clock[k] for k in ("compiled", "loaded", "cache", "cpu")}}
 
 
 def describe(result: dict) -> str:

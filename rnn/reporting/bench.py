@@ -4,12 +4,16 @@ All three run in one process on the original report's sizes (K = 80 random chara
 seq_length 25), float64, in alternating rounds, so that load on the machine hits them alike; the
 figures are medians over the rounds. Also recorded: the seconds `warmup.warm()` took in this
 process (a cold cache compiles, a warm one loads), and the kernel's multiply-adds per second against
-this core's peak without FMA, measured by `_peak_loop`, so that the floor of a step is known.
+this core's peak without FMA, measured by `_peak_loop`, so that the floor of a step is known. Given
+the records of the pipeline's compiling jobs (the compile job of each cell, the gradient check), their
+sum: what this run paid to compile before its jobs could run (`pipeline_compile`).
 """
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 from llvmlite import ir
@@ -20,6 +24,7 @@ from numba.extending import intrinsic
 from ..core import cells, jitcache, model, warmup
 from ..core.run import Run
 from ..core.products import JIT, _F64, _I32, _shapes, _splat
+from ..errors import UserError
 from . import naive, provenance
 
 
@@ -152,6 +157,28 @@ def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int =
     return result
 
 
+def pipeline_compile(records) -> dict:
+    """The seconds each compiling job of the pipeline spent compiling (its record, as `python -m rnn
+    compile` and `gradcheck --compile-record` write it; a compile job's record from before
+    `compile_seconds` existed gives the seconds its warm-up took), their sum, and how many functions
+    were compiled and how many loaded from the cache."""
+    seconds, compiled, loaded = {}, 0, 0
+    for path in records:
+        try:
+            record = json.loads(Path(path).read_text(encoding="utf-8"))
+            s = record["compile_seconds"] if "compile_seconds" in record else record["total_seconds"]
+            c, n = record["compiled"], record["loaded"]
+            if not (isinstance(s, (int, float)) and 0 <= s < float("inf") and type(c) is int and type(n) is int):
+                raise ValueError("compile_seconds, compiled or loaded is not a count")
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise UserError(f"{path}: not a compile record ({type(exc).__name__}: {exc}); delete it and run "
+                            "snakemake again to remake it") from None
+        seconds[str(path)] = float(s)
+        compiled += c
+        loaded += n
+    return {"seconds": seconds, "total_seconds": sum(seconds.values()), "compiled": compiled, "loaded": loaded}
+
+
 def report(result: dict) -> str:
     how = ("compiled {compiled_functions} functions into an empty cache" if result["compile_cold"]
            else "loaded {loaded_functions} functions from the cache").format(**result)
@@ -169,4 +196,11 @@ def report(result: dict) -> str:
         f"{result['peak_multiply_adds_per_second'] / 1e9:.2f} G/s (measured), so the floor is "
         f"{result['floor_us']:.1f} us/step and the kernel takes {result['kernel_over_floor']:.2f}x that",
         f"  compiled code ready in {result['compile_seconds']:.2f} s ({how})",
+        *([_pipeline_line(result["pipeline_compile"])] if result.get("pipeline_compile") else []),
     ])
+
+
+def _pipeline_line(pc: dict) -> str:
+    jobs = " + ".join(f"{path} {s:.1f} s" for path, s in pc["seconds"].items())
+    return (f"  this pipeline's compiling jobs: {jobs} = {pc['total_seconds']:.1f} s "
+            f"({pc['compiled']} functions compiled, {pc['loaded']} loaded from the cache)")

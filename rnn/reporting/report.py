@@ -136,6 +136,13 @@ def reproduction_table(prov: dict, bench: dict | None, results_fingerprint: str)
         rows.append(["Update step: reference (numpy)", f"{bench['reference_us']:,.0f} $\\mu$s"])
         rows.append(["Update step: compiled kernel",
                      f"{bench['kernel_us']:,.0f} $\\mu$s ({bench['speedup_vs_naive']:.1f}$\\times$ faster than the baseline)"])
+    if bench and bench.get("pipeline_compile"):
+        pc = bench["pipeline_compile"]
+        jobs = ", ".join(f"{'gradient check' if Path(path).stem == 'gradcheck' else 'compile job, ' + Path(path).stem} "
+                         f"{seconds:.1f} s" for path, seconds in pc["seconds"].items())
+        rows.append(["Compiling before the jobs ran", latex.escape(
+            f"{pc['total_seconds']:.1f} s ({jobs}): {pc['compiled']} functions compiled, {pc['loaded']} loaded "
+            "from the cache")])
     ragged = r">{\raggedright\arraybackslash}"  # columns of fixed width, so that the table fits the page
     return latex.tabular(["Item", "Value"], rows, f"{ragged}p{{0.36\\textwidth}}{ragged}p{{0.56\\textwidth}}")
 

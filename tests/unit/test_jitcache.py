@@ -107,3 +107,31 @@ def test_each_target_cpu_has_its_own_directory(tmp_path):
     host, generic = _probe(clone, cache), _probe(clone, cache, NUMBA_CPU_NAME="generic")
     assert host["compiled"] == generic["compiled"] == 1 and host["loss"] == generic["loss"]
     assert Path(generic["path"]).name.startswith("generic-") and Path(generic["path"]).parent == Path(host["path"]).parent
+
+
+# the finite differences compile three core functions inside their own compile: counted once
+CLOCK = """
+import json, time
+import numpy as np
+from rnn.core import gradcheck, model
+from rnn.core.jitcache import compile_clock
+K, m, tau = 6, 4, 3
+start = time.perf_counter()
+with compile_clock() as clock:
+    gradcheck.numerical_gradients(model.init_params(K, m, 0.5, 1), (np.arange(tau + 1) % K).astype(np.int32),
+                                  np.zeros(m), "finite_difference")
+print(json.dumps({**clock, "wall": time.perf_counter() - start}))
+"""
+
+
+def test_the_compile_clock_counts_what_a_process_compiles_and_loads(tmp_path):
+    """A cold cache: functions compiled, none loaded, and compile seconds within the block's wall time
+    (nested compiles counted once); the same code again: all loaded, nothing compiled."""
+    clone, cache = _clone(tmp_path), tmp_path / "cache"
+    cold = json.loads(_python(clone, CLOCK, cache))
+    warm = json.loads(_python(clone, CLOCK, cache))
+    assert cold["compiled"] >= 4 and cold["loaded"] == 0  # refresh_transposes, _finite_differences, _loss, _perturb...
+    assert 0 < cold["seconds"] <= cold["wall"]
+    assert warm["compiled"] == 0 and warm["loaded"] >= 2
+    assert warm["seconds"] == 0
+    assert cold["cache"] == str(cache) and cold["cpu"] == warm["cpu"]

@@ -146,9 +146,16 @@ def test_bench_prints_the_figures_it_writes(tmp_path):
     import sys
 
     out = tmp_path / "bench.json"
-    proc = subprocess.run([sys.executable, "-m", "rnn", "bench", "--steps", "200", "--out", str(out)],
-                          capture_output=True, text=True, check=True)
+    records = [tmp_path / "rnn.json", tmp_path / "gradcheck.json"]  # as the compiling jobs write them
+    for path, seconds, compiled, loaded in zip(records, (14.25, 9.5), (5, 7), (1, 0)):
+        path.write_text(json.dumps({"seconds": {"x": seconds + 1}, "total_seconds": seconds + 1, "compiled": compiled,
+                                    "compile_seconds": seconds, "loaded": loaded, "cache": "/c", "cpu": "x"}))
+    proc = subprocess.run([sys.executable, "-m", "rnn", "bench", "--steps", "200", "--out", str(out),
+                           "--compile-records", *map(str, records)], capture_output=True, text=True, check=True)
     result = json.loads(out.read_text())
+    assert result["pipeline_compile"] == {"seconds": {str(records[0]): 14.25, str(records[1]): 9.5},
+                                          "total_seconds": 23.75, "compiled": 12, "loaded": 1}
+    assert f"{records[0]} 14.2 s + {records[1]} 9.5 s = 23.8 s (12 functions compiled, 1 loaded" in proc.stdout
     assert (result["K"], result["m"], result["seq_length"], result["dtype"]) == (80, 100, 25, "float64")
     for key in ("naive_us", "reference_us", "kernel_us", "compile_seconds", "peak_multiply_adds_per_second",
                 "kernel_multiply_adds_per_second", "floor_us", "kernel_over_floor"):
@@ -163,3 +170,19 @@ def test_bench_prints_the_figures_it_writes(tmp_path):
     assert f"floor is {result['floor_us']:.1f} us/step" in text
     assert f"ready in {result['compile_seconds']:.2f} s" in text
     print("\n" + text)
+
+
+@pytest.mark.parametrize("text, problem", [("{", "JSONDecodeError"), ('{"compile_seconds": 1.0}', "KeyError"),
+                                           ('{"compile_seconds": NaN, "compiled": 1, "loaded": 0}', "not a count"),
+                                           ('{"compile_seconds": 1.0, "compiled": 1.5, "loaded": 0}', "not a count")])
+def test_a_damaged_compile_record_is_named_with_the_remedy(tmp_path, text, problem):
+    from rnn.errors import UserError
+    from rnn.reporting import bench
+
+    record = tmp_path / "rnn.json"
+    record.write_text(text)
+    with pytest.raises(UserError, match="not a compile record") as err:
+        bench.pipeline_compile([record])
+    message = str(err.value)
+    assert str(record) in message and problem in message and "delete it and run snakemake again" in message
+    assert "\n" not in message

@@ -8,6 +8,7 @@ rule bench:
         out.CHECKSUMS,
         FIGURES_PDF,
         code=sources("bench"),
+        compiled=expand(out.COMPILE, cell=CELLS) + [out.COMPILE_GRADCHECK],
     output:
         out.BENCH,
     log:
@@ -22,4 +23,5 @@ rule bench:
     params:
         cells=",".join(CELLS),  # the kernels of the cells this run trains
     shell:
-        "python -m rnn bench --cells {params.cells:q} --out {output:q} > {log:q} 2>&1"
+        "python -m rnn bench --cells {params.cells:q} --compile-records {input.compiled:q} --out {output:q}"
+        " > {log:q} 2>&1"

@@ -13,6 +13,7 @@ rule gradcheck:
             category="Gradient check",
         ),
         cells_table=out.TABLE1_CELLS,
+        compiled=out.COMPILE_GRADCHECK,  # a measurement, not a result: not checksummed
     log:
         "logs/gradcheck.log",
     benchmark:
@@ -31,4 +32,4 @@ rule gradcheck:
     shell:
         "python -m rnn gradcheck --corpus {input.corpus:q} {params.settings} --cells {params.cells:q}"
         " --reference {input.reference:q} --out {output.json:q} --table {output.table:q}"
-        " --cells-table {output.cells_table:q} > {log:q} 2>&1"
+        " --cells-table {output.cells_table:q} --compile-record {output.compiled:q} > {log:q} 2>&1"
