@@ -121,26 +121,23 @@ def _cache_counts() -> dict:
 
 @contextmanager
 def compile_clock():
-    """What this process compiles inside the block: yields a dict that holds, after it, `seconds` spent
-    compiling (numba's compile events, the outermost ones: a callee compiled inside its caller's compile
-    counts once; loading from the cache is not an event, and takes well under a second), `compiled` and
-    `loaded` (how many of the core's functions numba compiled, or found in the cache)."""
+    """What this process compiles inside the block: yields a dict that holds, once the block has run,
+    `compile_seconds` (numba's compile events timed by numba's own TimingListener: the outermost ones,
+    so a callee compiled inside its caller's compile counts once; loading from the cache is not an
+    event, and a warm run records 0), `compiled` and `loaded` (signatures of the core's njit functions
+    that numba compiled, callees included, or loaded from the cache, where a caller's file holds its
+    callees), with the cache directory and the CPU key."""
     from numba.core import event
 
-    before, record = _cache_counts(), {}
-    with event.install_recorder("numba:compile") as recorder:
-        yield record
-    seconds, depth, start = 0.0, 0, 0.0
-    for stamp, ev in recorder.buffer:
-        if ev.is_start:
-            depth += 1
-            start = stamp if depth == 1 else start
-        else:
-            depth -= 1
-            seconds += stamp - start if depth == 0 else 0.0
-    compiled = loaded = 0
-    for f in dispatchers():
-        hits, misses = before.get(id(f), (0, 0))
-        loaded += sum(f.stats.cache_hits.values()) - hits
-        compiled += sum(f.stats.cache_misses.values()) - misses
-    record.update(seconds=seconds, compiled=compiled, loaded=loaded, cache=str(cache_root()), cpu=cpu_key())
+    before, record, timer = _cache_counts(), {}, event.TimingListener()
+    try:
+        with event.install_listener("numba:compile", timer):
+            yield record
+    finally:
+        compiled = loaded = 0
+        for f in dispatchers():
+            hits, misses = before.get(id(f), (0, 0))
+            loaded += sum(f.stats.cache_hits.values()) - hits
+            compiled += sum(f.stats.cache_misses.values()) - misses
+        record.update(compile_seconds=timer.duration if timer.done else 0.0, compiled=compiled, loaded=loaded,
+                      cache=str(cache_root()), cpu=cpu_key())

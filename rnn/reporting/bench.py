@@ -5,8 +5,8 @@ seq_length 25), float64, in alternating rounds, so that load on the machine hits
 figures are medians over the rounds. Also recorded: the seconds `warmup.warm()` took in this
 process (a cold cache compiles, a warm one loads), and the kernel's multiply-adds per second against
 this core's peak without FMA, measured by `_peak_loop`, so that the floor of a step is known. Given
-the records of the pipeline's compiling jobs (the compile job of each cell, the gradient check), their
-sum: what this run paid to compile before its jobs could run (`pipeline_compile`).
+the records of the pipeline's compiling jobs (the compile job of each cell, the gradient check), the
+seconds they spent compiling, summed (`pipeline_compile`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from numba.extending import intrinsic
 from ..core import cells, jitcache, model, warmup
 from ..core.run import Run
 from ..core.products import JIT, _F64, _I32, _shapes, _splat
-from ..errors import UserError
 from . import naive, provenance
 
 
@@ -158,25 +157,32 @@ def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int =
 
 
 def pipeline_compile(records) -> dict:
-    """The seconds each compiling job of the pipeline spent compiling (its record, as `python -m rnn
-    compile` and `gradcheck --compile-record` write it; a compile job's record from before
-    `compile_seconds` existed gives the seconds its warm-up took), their sum, and how many functions
-    were compiled and how many loaded from the cache."""
-    seconds, compiled, loaded = {}, 0, 0
-    for path in records:
+    """The seconds numba spent compiling in each of the pipeline's compiling jobs (the compile job of
+    each cell, the gradient check: their records, as `python -m rnn compile` and `gradcheck
+    --compile-record` write them), summed over jobs that may have run side by side, and how many
+    functions they compiled and loaded. A record that is missing or unreadable is left out of the sum
+    and named under `unread` with the reason: it is a measurement, and remaking it would retrain.
+    (A compile job's record from before `compile_seconds` existed gives the seconds of its warm-up.)"""
+    seconds, unread, compiled, loaded = {}, {}, 0, 0
+    for path in map(str, records):
         try:
             record = json.loads(Path(path).read_text(encoding="utf-8"))
             s = record["compile_seconds"] if "compile_seconds" in record else record["total_seconds"]
             c, n = record["compiled"], record["loaded"]
-            if not (isinstance(s, (int, float)) and 0 <= s < float("inf") and type(c) is int and type(n) is int):
-                raise ValueError("compile_seconds, compiled or loaded is not a count")
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise UserError(f"{path}: not a compile record ({type(exc).__name__}: {exc}); delete it and run "
-                            "snakemake again to remake it") from None
-        seconds[str(path)] = float(s)
+            if not (type(s) in (int, float) and 0 <= s < float("inf") and type(c) is int and type(n) is int
+                    and c >= 0 and n >= 0):
+                raise ValueError("its seconds or counts are not a measurement")
+        except FileNotFoundError:
+            unread[path] = "missing"
+            continue
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            unread[path] = f"{type(exc).__name__}: {exc}"
+            continue
+        seconds[path] = float(s)
         compiled += c
         loaded += n
-    return {"seconds": seconds, "total_seconds": sum(seconds.values()), "compiled": compiled, "loaded": loaded}
+    return {"seconds": seconds, "total_seconds": sum(seconds.values()), "compiled": compiled, "loaded": loaded,
+            "unread": unread}
 
 
 def report(result: dict) -> str:
@@ -202,5 +208,6 @@ def report(result: dict) -> str:
 
 def _pipeline_line(pc: dict) -> str:
     jobs = " + ".join(f"{path} {s:.1f} s" for path, s in pc["seconds"].items())
-    return (f"  this pipeline's compiling jobs: {jobs} = {pc['total_seconds']:.1f} s "
-            f"({pc['compiled']} functions compiled, {pc['loaded']} loaded from the cache)")
+    unread = "".join(f"; not read: {path} ({why})" for path, why in pc.get("unread", {}).items())
+    return (f"  compiling in this pipeline's jobs: {jobs} = {pc['total_seconds']:.1f} s "
+            f"({pc['compiled']} functions compiled, {pc['loaded']} loaded from the cache){unread}")
