@@ -32,6 +32,7 @@ from pathlib import Path
 import llvmlite
 import numba
 import numpy
+from numba.core import event
 from numba.core.caching import CacheImpl, _CacheLocator
 
 ENV = "RNN_NUMBA_CACHE"
@@ -119,17 +120,24 @@ def _cache_counts() -> dict:
     return {id(f): (sum(f.stats.cache_hits.values()), sum(f.stats.cache_misses.values())) for f in dispatchers()}
 
 
+class _CompileTimer(event.TimingListener):
+    """numba's TimingListener that ignores the end of a compile it did not see start (one that another
+    thread began before the clock was installed), instead of losing count of what follows."""
+
+    def on_end(self, ev):
+        if self._depth > 0:
+            super().on_end(ev)
+
+
 @contextmanager
 def compile_clock():
     """What this process compiles inside the block: yields a dict that holds, once the block has run,
-    `compile_seconds` (numba's compile events timed by numba's own TimingListener: the outermost ones,
+    `compile_seconds` (numba's compile events, timed by its TimingListener (_CompileTimer): the outermost,
     so a callee compiled inside its caller's compile counts once; loading from the cache is not an
     event, and a warm run records 0), `compiled` and `loaded` (signatures of the core's njit functions
     that numba compiled, callees included, or loaded from the cache, where a caller's file holds its
     callees), with the cache directory and the CPU key."""
-    from numba.core import event
-
-    before, record, timer = _cache_counts(), {}, event.TimingListener()
+    before, record, timer = _cache_counts(), {}, _CompileTimer()
     try:
         with event.install_listener("numba:compile", timer):
             yield record
