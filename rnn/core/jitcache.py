@@ -117,6 +117,7 @@ def dispatchers() -> list:
 
 
 def _cache_counts() -> dict:
+    """{id of each core njit function: (signatures loaded from the cache, signatures compiled)} so far."""
     return {id(f): (sum(f.stats.cache_hits.values()), sum(f.stats.cache_misses.values())) for f in dispatchers()}
 
 
@@ -142,10 +143,7 @@ def compile_clock():
         with event.install_listener("numba:compile", timer):
             yield record
     finally:
-        compiled = loaded = 0
-        for f in dispatchers():
-            hits, misses = before.get(id(f), (0, 0))
-            loaded += sum(f.stats.cache_hits.values()) - hits
-            compiled += sum(f.stats.cache_misses.values()) - misses
+        after = _cache_counts()
+        loaded, compiled = (sum(v[i] - before.get(f, (0, 0))[i] for f, v in after.items()) for i in (0, 1))
         record.update(compile_seconds=timer.duration if timer.done else 0.0, compiled=compiled, loaded=loaded,
                       cache=str(cache_root()), cpu=cpu_key())

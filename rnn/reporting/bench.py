@@ -208,6 +208,6 @@ def report(result: dict) -> str:
 
 def _pipeline_line(pc: dict) -> str:
     jobs = " + ".join(f"{path} {s:.1f} s" for path, s in pc["seconds"].items())
-    unread = "".join(f"; not read: {path} ({why})" for path, why in pc.get("unread", {}).items())
     return (f"  compiling in this pipeline's jobs: {jobs} = {pc['total_seconds']:.1f} s "
-            f"({pc['compiled']} functions compiled, {pc['loaded']} loaded from the cache){unread}")
+            f"({pc['compiled']} functions compiled, {pc['loaded']} loaded from the cache)"
+            + provenance.unread_records(pc))

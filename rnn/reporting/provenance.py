@@ -104,3 +104,8 @@ def from_files(config: dict, corpus_facts, run_dirs, benchmark_files) -> dict:
     # facts count the whole text)
     corpus = {**read_json(corpus_facts), "updates_per_epoch": summaries[0]["updates_per_epoch"]}
     return record(config=config, corpus=corpus, runs=runs, stage_seconds=stage_seconds(benchmark_files))
+
+
+def unread_records(pipeline_compile: dict) -> str:
+    """"; not read: PATH (reason)" for each compile record the benchmark could not read (bench.py)."""
+    return "".join(f"; not read: {path} ({why})" for path, why in pipeline_compile.get("unread", {}).items())

@@ -16,7 +16,7 @@ from ..errors import UserError
 from ..files import atomic_write, read_json, write_text
 from .. import outputs
 from ..outputs import Figures
-from .provenance import fingerprint
+from .provenance import fingerprint, unread_records
 
 TEX_INSTALL = ("sudo apt-get install --no-install-recommends texlive-latex-base "
                "texlive-latex-recommended latexmk lmodern")
@@ -140,10 +140,9 @@ def reproduction_table(prov: dict, bench: dict | None, results_fingerprint: str)
         pc = bench["pipeline_compile"]
         jobs = ", ".join(f"{'gradient check' if Path(path).stem == 'gradcheck' else 'compile job, ' + Path(path).stem} "
                          f"{seconds:.1f} s" for path, seconds in pc["seconds"].items())
-        unread = "".join(f"; not read: {path} ({why})" for path, why in pc.get("unread", {}).items())
         rows.append(["Compiling, summed over the jobs that compile", latex.escape(
             f"{pc['total_seconds']:.1f} s ({jobs}): {pc['compiled']} functions compiled, {pc['loaded']} loaded "
-            f"from the cache{unread}")])
+            f"from the cache{unread_records(pc)}")])
     ragged = r">{\raggedright\arraybackslash}"  # columns of fixed width, so that the table fits the page
     return latex.tabular(["Item", "Value"], rows, f"{ragged}p{{0.36\\textwidth}}{ragged}p{{0.56\\textwidth}}")
 
