@@ -1,7 +1,8 @@
 """The gradient check of every cell (docs/algorithm.md sections 5 and 7.5): `gradcheck.py`'s table for
 the LSTM and the GRU, by the same two methods, on the cell kernels' fixed-order arithmetic.
 
-- analytic: `cell_kernels`' back-propagation, un-clipped: the code that training runs;
+- analytic: `cell_kernels`' back-propagation, un-clipped: one update of training's own kernel
+  (gradcheck.analytic_gradients, for every cell);
 - centred finite differences (L(theta + h) - L(theta - h)) / 2h, on the kernels' forward pass;
 - the complex step Im L(theta + ih) / h as h -> 0, by forward-mode dual numbers: for one entry at a
   time, the derivative of every value of the forward pass is carried through the cell's equations
@@ -23,7 +24,7 @@ from numba import njit
 from . import cell_kernels as ck
 from . import cells, gradcheck
 from .cell_kernels import JIT, _copy, _zero
-from .gradcheck import _INDEX, METHODS, _flat, _perturb, max_errors
+from .gradcheck import _INDEX, METHODS, analytic_gradients, max_errors
 from .products import matvec_acc
 from ..errors import UserError
 from .model import Params
@@ -31,6 +32,31 @@ from .model import Params
 # the derivatives of one step's values with respect to the one perturbed entry: of h_t, of S[t+1] (lstm,
 # s_t; gru, r_t h_{t-1}), of the pre-activations a_t and of the logits o_t
 Tangents = namedtuple("Tangents", "dh ds da do")
+
+
+@njit(**JIT)
+def _flat(P, which):
+    """Parameter `which` (_INDEX) of the kernel's Weights as a flat view."""
+    if which == 0:
+        return P.UT.reshape(-1)
+    if which == 1:
+        return P.W.reshape(-1)
+    if which == 2:
+        return P.V.reshape(-1)
+    if which == 3:
+        return P.b
+    return P.c
+
+
+@njit(**JIT)
+def _perturb(P, work, which, flat, value):
+    """Set one entry of parameter `which`, and of its transposed copy for W and V (W is G m x m)."""
+    _flat(P, which)[flat] = value
+    m = P.W.shape[1]
+    if which == 1:
+        work.WT[flat % m, flat // m] = value
+    elif which == 2:
+        work.VT[flat % m, flat // m] = value
 
 
 @njit(**JIT)
@@ -175,18 +201,6 @@ def _kernel_state(p: Params, tau: int):
 
 def _as_model_layout(name: str, flat: np.ndarray, p: Params) -> np.ndarray:
     return flat.reshape(p.U.shape[::-1]).T.copy() if name == "U" else flat.reshape(getattr(p, name).shape)
-
-
-def analytic_gradients(p: Params, book: np.ndarray, state0: np.ndarray) -> Params:
-    """Un-clipped gradients of the sequence book[:-1] -> book[1:] from state0, by the kernel's
-    back-propagation (the cell is p's)."""
-    if cells.cell_of(p) == "rnn":
-        return gradcheck.analytic_gradients(p, book, state0)
-    tau = len(book) - 1
-    P, work = _kernel_state(p, tau)
-    ck.loss_and_gradients(np.asarray(book, np.int32), 0, tau, np.array(state0, np.float64), P, work)
-    gUT = np.where(work.seen[:, None] == 1, work.gUT, 0.0)  # rows of absent characters are exactly zero
-    return Params(U=gUT.T.copy(), W=work.gW.copy(), V=work.gV.copy(), b=work.gb.copy(), c=work.gc.copy())
 
 
 def numerical_gradients(p: Params, book: np.ndarray, state0: np.ndarray, method: str, h: float = 1e-4) -> Params:

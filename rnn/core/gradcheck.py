@@ -1,13 +1,17 @@
 """Analytic gradients against numerical ones (docs/algorithm.md section 5; the original's Table 1).
 
-The analytic gradients are the compiled kernel's back-propagation, un-clipped: the very code that
-training runs. Two numerical methods, for every entry of every parameter:
-- centred finite differences, (L(theta + h) - L(theta - h)) / 2h, h = 1e-4 as in the course;
+The analytic gradients are the compiled kernel's back-propagation, un-clipped: one update by the very
+compiled function that training runs. Two numerical methods, for every entry of every parameter:
+- centred finite differences, (L(theta + h) - L(theta - h)) / 2h, h = 1e-4 as in the course, each
+  loss by the evaluation's compiled loss over a text;
 - the complex step, Im L(theta + i h) / h as h -> 0, computed exactly as that limit with forward-mode
   dual numbers: each value carries its derivative with respect to the one perturbed entry
   (tanh'(a) = 1 - tanh(a)^2, d log softmax = do - p . do). No subtraction of nearly equal losses,
   so it is exact to rounding; `model.py`'s complex-number forward pass is the test oracle for it.
-Both run on the kernel's fixed-order arithmetic, so the table has the same bits on any CPU.
+Both run on the kernel's fixed-order arithmetic, so the table has the same bits on any CPU. The check
+reuses training's and the evaluation's compiled functions (loaded from the cache that the compile jobs
+fill) and compiles only the dual numbers: a numba function of its own that contained the forward
+pass would be compiled again, about 6 s each.
 Relative error |a - n| / max(eps, |a| + |n|), eps = 1e-15 (the original's eq. 1), maximum per parameter.
 """
 
@@ -16,10 +20,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from . import kernel
+from . import evaluate, kernel
 from .kernel import JIT
 from .model import Params, init_params
 from .products import matvec_acc
+from .run import Run
 
 METHODS = ("finite_difference", "complex_step")
 ROW_ORDER = ("V", "W", "U", "c", "b")  # the original's Table 1
@@ -31,64 +36,16 @@ def relative_error(a, n, eps: float = 1e-15):
 
 
 @njit(**JIT)
-def _flat(P, which):
-    """Parameter `which` (_INDEX) of the kernel's Weights as a flat view."""
-    if which == 0:
-        return P.UT.reshape(-1)
-    if which == 1:
-        return P.W.reshape(-1)
-    if which == 2:
-        return P.V.reshape(-1)
-    if which == 3:
-        return P.b
-    return P.c
-
-
-@njit(**JIT)
-def _perturb(P, work, which, flat, value):
-    """Set one entry of parameter `which`, and of its transposed copy for W and V (any cell: W is G m x m)."""
-    _flat(P, which)[flat] = value
-    m = P.W.shape[1]
-    if which == 1:
-        work.WT[flat % m, flat // m] = value
-    elif which == 2:
-        work.VT[flat % m, flat // m] = value
-
-
-@njit(**JIT)
-def _loss(book, tau, h0, P, work):
-    """The sequence's loss from h0 (not written): kernel.forward, which is inlined where it is called,
-    compiled here once for the finite differences' two calls per entry and the complex step's one."""
-    return kernel.forward(book, 0, tau, h0, P, work)
-
-
-@njit(**JIT)
-def _finite_differences(book, tau, h0, P, work, which, h):
-    theta = _flat(P, which)
-    grad = np.zeros(theta.size)
-    for flat in range(theta.size):
-        old = theta[flat]
-        _perturb(P, work, which, flat, old + h)
-        up = _loss(book, tau, h0, P, work)
-        _perturb(P, work, which, flat, old - h)
-        down = _loss(book, tau, h0, P, work)
-        _perturb(P, work, which, flat, old)
-        grad[flat] = (up - down) / (2.0 * h)
-    return grad
-
-
-@njit(**JIT)
-def _dual_numbers(book, tau, P, work, which, cols):
-    """dL/d(every entry of parameter `which`) by forward-mode dual numbers around the forward pass
-    already in work (H and the probabilities)."""
+def _dual_numbers(book, tau, work, which, size, cols):
+    """dL/d(every entry of parameter `which`, of `size` entries in rows of `cols`) by forward-mode dual
+    numbers around the forward pass already in work (H, the probabilities, WT and VT)."""
     H, Pr, WT, VT = work.H, work.Pr, work.WT, work.VT
-    m, K = P.W.shape[0], P.V.shape[0]
-    theta = _flat(P, which)
-    grad = np.zeros(theta.size)
+    m, K = WT.shape[0], Pr.shape[1]
+    grad = np.zeros(size)
     dh = np.zeros(m)
     da = np.zeros(m)
     do = np.zeros(K)
-    for flat in range(theta.size):
+    for flat in range(size):
         row, col = flat // cols, flat % cols
         dL = 0.0
         if which == 2 or which == 4:  # V[k, j] or c[k]: only o_t moves, by h_t[j] or 1
@@ -111,7 +68,7 @@ def _dual_numbers(book, tau, P, work, which, cols):
                 da[row] += 1.0
             for i in range(m):
                 dh[i] = (1.0 - H[t + 1, i] * H[t + 1, i]) * da[i]
-            # do_t = V dh_t; d(-log p_t[y]) = p_t . do_t - do_t[y]
+            # do_t = V dh_t; d(-log p_t[y_t]) = p_t . do_t - do_t[y_t]
             do[:] = 0.0
             matvec_acc(do, dh, VT)
             s = 0.0
@@ -122,23 +79,47 @@ def _dual_numbers(book, tau, P, work, which, cols):
     return grad
 
 
-def _kernel_state(p: Params, tau: int):
-    P, work = kernel.weights(p), kernel.workspace(p.K, p.m, tau)
-    kernel.refresh_transposes(P, work)
-    return P, work
+def _loss(book, h0, P, work) -> float:
+    """The sequence's loss from h0 (not written), by the evaluation's compiled loss over a text
+    (`evaluate.total_loss`): one block of the workspace's length, kernel.forward's own bits. Leaves H,
+    the probabilities and the transposed copies of W and V in work."""
+    return evaluate.total_loss(P, work, h0.copy(), book)
 
 
 def _as_model_layout(name: str, flat: np.ndarray, p: Params) -> np.ndarray:
     return flat.reshape(p.U.shape[::-1]).T.copy() if name == "U" else flat.reshape(getattr(p, name).shape)
 
 
-def analytic_gradients(p: Params, book: np.ndarray, h0: np.ndarray) -> Params:
-    """Un-clipped gradients of the sequence book[:-1] -> book[1:], from the kernel's back-propagation."""
-    tau = len(book) - 1
-    P, work = _kernel_state(p, tau)
-    kernel.loss_and_gradients(np.asarray(book, np.int32), 0, tau, h0.copy(), P, work)
-    gUT = np.where(work.seen[:, None] == 1, work.gUT, 0.0)  # rows of absent characters are exactly zero
-    return Params(U=gUT.T.copy(), W=work.gW.copy(), V=work.gV.copy(), b=work.gb.copy(), c=work.gc.copy())
+def analytic_gradients(p: Params, book: np.ndarray, state0: np.ndarray) -> Params:
+    """Un-clipped gradients of the sequence book[:-1] -> book[1:] from state0, for any cell: one update by
+    training's own compiled kernel (`run.Run`, called as training calls it), with eta = 0. AdaGrad clips a
+    copy of each gradient, never the workspace's, and with eta = 0 changes no parameter. The rows of gUT
+    of characters absent from the sequence are never written: exactly zero."""
+    run = Run(book, p, eta=0.0, clip=1.0, tau=len(book) - 1, steps=1)
+    run.h[:] = state0
+    run.advance(1)
+    w = run.work
+    return Params(U=w.gUT.T.copy(), W=w.gW.copy(), V=w.gV.copy(), b=w.gb.copy(), c=w.gc.copy())
+
+
+def _finite_differences(book, h0, P, work, which: int, h: float) -> np.ndarray:
+    """Centred differences for the entries of parameter `which` (kernel layout, flat); the rows of UT
+    of characters absent from the sequence are skipped: the loss does not depend on them (exactly 0)."""
+    theta = P[which].reshape(-1)  # a view: the perturbation is the kernel's
+    entries = range(theta.size)
+    if which == 0:
+        m = P.UT.shape[1]
+        entries = [x * m + j for x in np.unique(book[:-1]) for j in range(m)]
+    grad = np.zeros(theta.size)
+    for flat in entries:
+        old = theta[flat]
+        theta[flat] = old + h
+        up = _loss(book, h0, P, work)
+        theta[flat] = old - h
+        down = _loss(book, h0, P, work)
+        theta[flat] = old
+        grad[flat] = (up - down) / (2.0 * h)
+    return grad
 
 
 def numerical_gradients(p: Params, book: np.ndarray, h0: np.ndarray, method: str, h: float = 1e-4) -> Params:
@@ -147,14 +128,14 @@ def numerical_gradients(p: Params, book: np.ndarray, h0: np.ndarray, method: str
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
     tau = len(book) - 1
     book = np.asarray(book, np.int32)
-    P, work = _kernel_state(p, tau)
+    P, work = kernel.weights(p), kernel.workspace(p.K, p.m, tau)
     if method == "complex_step":
-        _loss(book, tau, h0, P, work)  # H and the probabilities, for the dual numbers
+        _loss(book, h0, P, work)  # H, the probabilities and WT, VT, for the dual numbers
     grads = {}
     for name, which in _INDEX.items():
         cols = P[which].shape[1] if P[which].ndim == 2 else 1  # the entry's row and column
-        flat = (_dual_numbers(book, tau, P, work, which, cols) if method == "complex_step"
-                else _finite_differences(book, tau, h0, P, work, which, h))
+        flat = (_dual_numbers(book, tau, work, which, P[which].size, cols) if method == "complex_step"
+                else _finite_differences(book, h0, P, work, which, h))
         grads[name] = _as_model_layout(name, flat, p)
     return Params(**grads)
 
