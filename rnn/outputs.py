@@ -30,7 +30,11 @@ PROVENANCE = "results/provenance.json"
 CHECKSUMS = "results/checksums.sha256"
 BENCH = "results/bench.json"
 BOOK_CHECKSUM = "results/book.sha256"  # the book's content, rewritten only when it changes: prepare's input
-COMPILE = "results/compile/{cell}.json"  # what compiling (or loading) one cell's kernels took, before its first job
+COMPILE = "results/compile/{cell}/{job}.json"  # what one compile job of a cell took, before its first training
+# A cell's compile jobs, each the parts (warmup.PARTS) it compiles: about half of the compiling each, side by
+# side on two cores before the first training; the gradient check runs after them and loads what it
+# shares with training and the evaluation.
+COMPILE_JOBS = {"train": ("train",), "text": ("evaluate", "synthesis")}
 COMPILE_GRADCHECK = "results/compile/gradcheck.json"  # the seconds the gradient check spent compiling
 TEX_DIR = "results/tex"  # fragments of the report generated from the results
 MACROS = "results/tex/macros.tex"

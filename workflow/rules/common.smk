@@ -71,6 +71,7 @@ POINT = point_pattern()
 wildcard_constraints:
     seed=r"0|[1-9]\d{0,18}",
     cell="|".join(ALL_CELLS),
+    job="|".join(out.COMPILE_JOBS),
     point=rf"{POINT}(/{POINT})*",
 
 

@@ -7,8 +7,8 @@ rule train:
         # compile job and not training. Its code inputs are training's: it reruns only when
         # training would anyway, or when its file is deleted or its rule edited (then training
         # reruns too: a needless rerun, never a stale result).
-        compiled=lambda wildcards: out.COMPILE.format(
-            cell=job_settings(wildcards)["cell"]
+        compiled=lambda wildcards: expand(
+            out.COMPILE, cell=job_settings(wildcards)["cell"], job=out.COMPILE_JOBS
         ),
         code=sources("train"),
     output:
