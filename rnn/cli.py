@@ -401,7 +401,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="also write the JSON here")
     p.add_argument("--compile-records", nargs="*", default=[],
-                   help="the records of this pipeline's compiling jobs (results/compile/*.json), summed into the JSON")
+                   help="the records of this pipeline's compiling jobs (results/compile/), summed into the JSON")
 
     p = command("compile", cmd_compile, "compile every compiled function the pipeline runs into the per-machine "
                 "cache (or load it from there), and print the seconds")

@@ -150,8 +150,12 @@ def test_single_target_builds_only_its_dependencies(tmp_path, small_text):
 
 def test_dry_run_of_the_default_config(tmp_path):
     d = copy_workflow(tmp_path)
-    jobs = planned(snakemake(d, "-n"))
-    assert jobs["train"] == 5 and jobs["prepare"] == 1 and jobs["gradcheck"] == 1
+    out = snakemake(d, "-n")
+    jobs = planned(out)
+    assert jobs["train"] == 5 and jobs["prepare"] == 1 and jobs["gradcheck"] == 1 and jobs["compile"] == 2
+    # the gradient check waits for both compile jobs: it loads their kernels instead of compiling them again
+    gradcheck_inputs = re.search(r"rule gradcheck:\n\s+input: (.*)", out).group(1)
+    assert {"results/compile/rnn/train.json", "results/compile/rnn/text.json"} <= set(gradcheck_inputs.split(", "))
     # the README's example: lists and numbers from the command line
     (d / "data").mkdir()
     (d / "data/goblet_book.txt").write_text("stand-in text for the novel. " * 40)

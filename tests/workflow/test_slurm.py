@@ -161,9 +161,9 @@ def tiny(tmp_path_factory, small_text):
 def test_pipeline_on_slurm_equals_local_run(tiny):
     out = tiny["out"]
     ids = _job_ids(out)
-    # prepare, compile, gradcheck and one train and one evaluate per seed went through sbatch;
-    # metrics is a local rule
-    assert len(ids) == 7, out[-3000:]
+    # prepare, the two compile jobs, gradcheck and one train and one evaluate per seed went through
+    # sbatch; metrics is a local rule
+    assert len(ids) == 8, out[-3000:]
     rows = sacct(ids)
     assert sorted(r["JobID"] for r in rows) == sorted(ids)
     assert {r["State"] for r in rows} == {"COMPLETED"}
@@ -190,7 +190,7 @@ def test_training_jobs_go_as_one_job_array(tiny, tmp_path, small_text):
     out = snakemake(d, *TARGETS, "--slurm-array-jobs", "train")
     arrays = re.findall(r"Submitted array job with Snakemake IDs [\d,]+ and SLURM job ID (\d+)", out)
     assert len(arrays) == 1, out[-3000:]
-    assert len(_job_ids(out)) == 5  # prepare, compile, gradcheck and the two evaluations: single jobs
+    assert len(_job_ids(out)) == 6  # prepare, two compile jobs, gradcheck and the two evaluations: single jobs
     rows = sacct(arrays)
     assert sorted(r["JobID"] for r in rows) == [f"{arrays[0]}_1", f"{arrays[0]}_2"]  # a task per seed
     assert {r["State"] for r in rows} == {"COMPLETED"}
@@ -270,7 +270,7 @@ def test_preempted_job_is_requeued_by_slurm_and_resumes(tmp_path, short_local):
                    check=True, capture_output=True)
     run.wait()
     assert [r["State"] for r in sacct([job], history=True)] == ["PREEMPTED", "COMPLETED"]
-    assert len(_job_ids(run.output())) == 3  # prepare, compile and train: SLURM requeued it, not Snakemake
+    assert len(_job_ids(run.output())) == 4  # prepare, two compile jobs and train: SLURM requeued it, not Snakemake
     assert (_resumed_at(d) or 0) > 0
     local, reference = short_local
     reference.wait()
