@@ -5,7 +5,7 @@ seq_length 25), float64, in alternating rounds, so that load on the machine hits
 figures are medians over the rounds. Also recorded: the seconds `warmup.warm()` took in this
 process (a cold cache compiles, a warm one loads), and the kernel's multiply-adds per second against
 this core's peak without FMA, measured by `_peak_loop`, so that the floor of a step is known. Given
-the records of the pipeline's compiling jobs (the compile job of each cell, the gradient check), the
+the records of the pipeline's compiling jobs (the compile jobs of each cell, the gradient check), the
 seconds they spent compiling, summed (`pipeline_compile`).
 """
 
@@ -157,7 +157,7 @@ def run(steps: int = 2000, K: int = 80, m: int = 100, tau: int = 25, seed: int =
 
 
 def pipeline_compile(records) -> dict:
-    """The seconds numba spent compiling in each of the pipeline's compiling jobs (the compile job of
+    """The seconds numba spent compiling in each of the pipeline's compiling jobs (the compile jobs of
     each cell, the gradient check: their records, as `python -m rnn compile` and `gradcheck
     --compile-record` write them), summed over jobs that may have run side by side, and how many
     functions they compiled and loaded. A record that is missing or unreadable is left out of the sum

@@ -138,13 +138,18 @@ def reproduction_table(prov: dict, bench: dict | None, results_fingerprint: str)
                      f"{bench['kernel_us']:,.0f} $\\mu$s ({bench['speedup_vs_naive']:.1f}$\\times$ faster than the baseline)"])
     if bench and bench.get("pipeline_compile"):
         pc = bench["pipeline_compile"]
-        jobs = ", ".join(f"{'gradient check' if Path(path).stem == 'gradcheck' else 'compile job, ' + Path(path).stem} "
-                         f"{seconds:.1f} s" for path, seconds in pc["seconds"].items())
+        jobs = ", ".join(f"{_compiling_job(path)} {seconds:.1f} s" for path, seconds in pc["seconds"].items())
         rows.append(["Compiling, summed over the jobs that compile", latex.escape(
             f"{pc['total_seconds']:.1f} s ({jobs}): {pc['compiled']} functions compiled, {pc['loaded']} loaded "
             f"from the cache{unread_records(pc)}")])
     ragged = r">{\raggedright\arraybackslash}"  # columns of fixed width, so that the table fits the page
     return latex.tabular(["Item", "Value"], rows, f"{ragged}p{{0.36\\textwidth}}{ragged}p{{0.56\\textwidth}}")
+
+
+def _compiling_job(path: str) -> str:
+    """A compile record's job as the table names it: the gradient check, or a cell's compile job (cell/job)."""
+    p = Path(path)
+    return "gradient check" if p.stem == "gradcheck" else f"compile job {p.parent.name}/{p.stem}"
 
 
 def write_fragments(reference: dict | None) -> None:

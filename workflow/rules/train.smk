@@ -2,11 +2,11 @@ rule train:
     """One training run per seed (the unit of parallelism); resumes from its checkpoint."""
     input:
         corpus=out.CORPUS,
-        # compiled once before the runs start side by side. Not ancient(): Snakemake 9 skips the
-        # input checks of a job whose ancient input's job reruns, so a code edit would rerun the
-        # compile job and not training. Its code inputs are training's: it reruns only when
-        # training would anyway, or when its file is deleted or its rule edited (then training
-        # reruns too: a needless rerun, never a stale result).
+        # compiled once, by the cell's compile jobs, before the runs start side by side. Not ancient():
+        # Snakemake 9 skips the input checks of a job whose ancient input's job reruns, so a code edit
+        # would rerun the compile jobs and not training. Their code inputs are training's: they rerun
+        # only when training would anyway, or when a record is deleted or their rule edited (then
+        # training reruns too: a needless rerun, never a stale result).
         compiled=lambda wildcards: expand(
             out.COMPILE, cell=job_settings(wildcards)["cell"], job=out.COMPILE_JOBS
         ),
