@@ -6,7 +6,10 @@ rule gradcheck:
         reference=REFERENCE,
         code=sources("gradcheck"),
         # after the compile jobs: it loads training's and the evaluation's kernels from the cache
-        # they fill instead of compiling them again (about 6 s each)
+        # they fill instead of compiling them again (about 6 s each). Not ancient(): Snakemake 9 then
+        # skips this job's input checks when they rerun, and an edit of kernel.py, an input of both,
+        # would leave the table stale. The price: an edit that reruns training reruns this check too
+        # (about 8 s for the RNN alone), a needless rerun, never a stale result.
         kernels=expand(out.COMPILE, cell=CELLS, job=out.COMPILE_JOBS),
     output:
         json=out.GRADCHECK,
