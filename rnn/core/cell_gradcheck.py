@@ -24,7 +24,7 @@ from numba import njit
 from . import cell_kernels as ck
 from . import cells, gradcheck
 from .cell_kernels import JIT, _copy, _zero
-from .gradcheck import _INDEX, METHODS, analytic_gradients, max_errors
+from .gradcheck import _INDEX, METHODS, _as_model_layout, analytic_gradients, max_errors
 from .products import matvec_acc
 from ..errors import UserError
 from .model import Params
@@ -199,10 +199,6 @@ def _kernel_state(p: Params, tau: int):
     return P, work
 
 
-def _as_model_layout(name: str, flat: np.ndarray, p: Params) -> np.ndarray:
-    return flat.reshape(p.U.shape[::-1]).T.copy() if name == "U" else flat.reshape(getattr(p, name).shape)
-
-
 def numerical_gradients(p: Params, book: np.ndarray, state0: np.ndarray, method: str, h: float = 1e-4) -> Params:
     """dL/d(every entry) by `method` (finite_difference or complex_step), in the model's layout."""
     if cells.cell_of(p) == "rnn":
@@ -210,7 +206,7 @@ def numerical_gradients(p: Params, book: np.ndarray, state0: np.ndarray, method:
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
     tau = len(book) - 1
-    book = np.asarray(book, np.int32)
+    book = np.ascontiguousarray(book, np.int32)
     state0 = np.array(state0, np.float64)
     P, work = _kernel_state(p, tau)
     if method == "complex_step":

@@ -127,7 +127,7 @@ def numerical_gradients(p: Params, book: np.ndarray, h0: np.ndarray, method: str
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
     tau = len(book) - 1
-    book = np.asarray(book, np.int32)
+    book = np.ascontiguousarray(book, np.int32)  # as Run and the evaluation take it: their compiled types
     P, work = kernel.weights(p), kernel.workspace(p.K, p.m, tau)
     if method == "complex_step":
         _loss(book, h0, P, work)  # H, the probabilities and WT, VT, for the dual numbers
