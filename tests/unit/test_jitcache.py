@@ -145,9 +145,8 @@ def _cli(clone, cache, *argv) -> None:
 def test_the_compile_jobs_and_then_the_gradient_check_write_their_compile_records(tmp_path):
     """The pipeline's order on a cold cache: the compile jobs (`compile --parts`, out.COMPILE_JOBS) compile;
     training and the evaluation then compile nothing; the gradient check compiles only its dual numbers
-    and loads training's and the
-    evaluation's kernels (a check with a compiled forward pass of its own compiled it again, about 6 s
-    each); run again, the check and a compile job compile nothing."""
+    and loads training's and the evaluation's kernels (a check with a compiled forward pass of its own
+    compiled it again, about 6 s each); run again, the check and a compile job compile nothing."""
     from rnn.outputs import COMPILE_JOBS
 
     clone, cache = _clone(tmp_path), tmp_path / "cache"

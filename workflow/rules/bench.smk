@@ -22,8 +22,7 @@ rule bench:
     params:
         cells=",".join(CELLS),  # the kernels of the cells this run trains
         # made before CHECKSUMS; not inputs: a missing record would make Snakemake retrain
-        records=expand(out.COMPILE, cell=CELLS, job=out.COMPILE_JOBS)
-        + [out.COMPILE_GRADCHECK],
+        records=compile_records(CELLS) + [out.COMPILE_GRADCHECK],
     shell:
         "python -m rnn bench --cells {params.cells:q} --compile-records {params.records:q} --out {output:q}"
         " > {log:q} 2>&1"

@@ -199,6 +199,12 @@ def job_settings(wildcards):
     return point_config(config, parse_point(point)) if point else config
 
 
+def compile_records(cells):
+    """The records of the compile jobs of these cells (out.COMPILE_JOBS): what waits for them, and what the
+    benchmark sums."""
+    return expand(out.COMPILE, cell=cells, job=out.COMPILE_JOBS)
+
+
 def train_runtime_minutes(wildcards, input, attempt):
     """Minutes: config `train_runtime`, or if null, 10 plus 400 us per update step (2-3x this
     machine's speed); times the attempt, so a retry after a time limit gets more."""

@@ -10,7 +10,7 @@ rule gradcheck:
         # skips this job's input checks when they rerun, and an edit of kernel.py, an input of both,
         # would leave the table stale. The price: an edit that reruns training reruns this check too
         # (about 8 s for the RNN alone), a needless rerun, never a stale result.
-        kernels=expand(out.COMPILE, cell=CELLS, job=out.COMPILE_JOBS),
+        kernels=compile_records(CELLS),
     output:
         json=out.GRADCHECK,
         table=report(

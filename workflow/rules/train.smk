@@ -7,9 +7,7 @@ rule train:
         # would rerun the compile jobs and not training. Their code inputs are training's: they rerun
         # only when training would anyway, or when a record is deleted or their rule edited (then
         # training reruns too: a needless rerun, never a stale result).
-        compiled=lambda wildcards: expand(
-            out.COMPILE, cell=job_settings(wildcards)["cell"], job=out.COMPILE_JOBS
-        ),
+        compiled=lambda wildcards: compile_records(job_settings(wildcards)["cell"]),
         code=sources("train"),
     output:
         expand(f"{out.RUN_DIR}/{{name}}", name=out.RunFiles.all(), allow_missing=True),
