@@ -60,6 +60,12 @@ def _tree(module: str) -> ast.Module:
     return ast.parse(path_of(module).read_text(), filename=str(path_of(module)))
 
 
+@cache
+def _imported_by(module: str) -> frozenset[str]:
+    """`_imports` of a whole module, once per module: every rule's `sources` walks the same modules."""
+    return frozenset(_imports(_tree(module), module))
+
+
 def _module_level(module: str) -> ast.Module:
     """The module without its function bodies' lazy imports other than those at top level."""
     tree = _tree(module)
@@ -81,7 +87,7 @@ def modules(command: str) -> list[str]:
             continue
         done.add(module)
         if module != "cli":  # cli's other commands are not run
-            todo |= _imports(_tree(module), module)
+            todo |= _imported_by(module)
     return sorted(done)
 
 
