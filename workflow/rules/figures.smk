@@ -9,6 +9,7 @@ rule figures:
         report(FIGURES, caption="../report/figures.rst", category="Smooth loss"),
     log:
         "logs/figures.log",
+    priority: 5  # the longest job after the evaluations: first, beside the light ones
     localrule: True
     conda:
         "../envs/rnn.yaml"
