@@ -115,12 +115,16 @@ def draw(o, cdf, order, u, temperature, top_p):
 
 
 @njit(**JIT)
-def _sample(model, h, x, uniforms, how, out):
-    """The RNN's sampling loop: the same characters on any CPU. model = (UT, WT, VT, b, c); h and x: the
-    state and input to start from; one uniform draw per character; how = (temperature, top_p)."""
+def _sample(model, h, x, feed, uniforms, how, out):
+    """The RNN's loop, the same characters on any CPU: h through each character of feed in turn (inputs
+    only, nothing drawn: priming), then one character drawn per uniform into out, each fed back in, from
+    input x. model = (UT, WT, VT, b, c); how = (temperature, top_p). One compiled loop for both, not two:
+    a compile is seconds, a loop over no characters nothing."""
     temperature, top_p = how
     m, K = model[1].shape[0], model[2].shape[1]
     a, o, cdf, order = np.empty(m), np.empty(K), np.empty(K), np.empty(K, dtype=np.int64)
+    for t in range(feed.shape[0]):
+        step(model, h, feed[t], a, o)
     for t in range(out.shape[0]):
         step(model, h, x, a, o)
         x = draw(o, cdf, order, uniforms[t], temperature, top_p)
@@ -130,12 +134,14 @@ def _sample(model, h, x, uniforms, how, out):
 
 
 @njit(**JIT)
-def _sample_gated(P, work, state, x, uniforms, how, out):
-    """The gated cells' sampling loop: cell_kernels' step, the same draw."""
+def _sample_gated(P, work, state, x, feed, uniforms, how, out):
+    """The gated cells' loop: cell_kernels' step, the same feeding and drawing."""
     temperature, top_p = how
     K = P.V.shape[0]
     o, cdf, order = np.empty(K), np.empty(K), np.empty(K, dtype=np.int64)
     cell_kernels.refresh_transposes(P, work)
+    for t in range(feed.shape[0]):
+        cell_kernels.step_logits(feed[t], state, P, work, o)
     for t in range(out.shape[0]):
         cell_kernels.step_logits(x, state, P, work, o)
         x = draw(o, cdf, order, uniforms[t], temperature, top_p)
@@ -144,22 +150,19 @@ def _sample_gated(P, work, state, x, uniforms, how, out):
             break
 
 
-@njit(**JIT)
-def _feed(model, h, book):
-    """The RNN's h after each character of book in turn (inputs only: nothing is drawn)."""
-    m, K = model[1].shape[0], model[2].shape[1]
-    a, o = np.empty(m), np.empty(K)
-    for t in range(book.shape[0]):
-        step(model, h, book[t], a, o)
+_NOTHING = np.empty(0, dtype=np.int32)  # no characters to feed
 
 
-@njit(**JIT)
-def _feed_gated(P, work, state, book):
-    """A gated cell's state after each character of book in turn."""
-    o = np.empty(P.V.shape[0])
-    cell_kernels.refresh_transposes(P, work)
-    for t in range(book.shape[0]):
-        cell_kernels.step_logits(book[t], state, P, work, o)
+def _run_loop(cell: str, p: Params, h, x0: int, feed, uniforms, how) -> np.ndarray:
+    """The characters the cell's loop draws (one per uniform) after feeding `feed`; h is updated in place."""
+    out = np.empty(uniforms.shape[0], dtype=np.int32)
+    feed = np.ascontiguousarray(feed, dtype=np.int32)
+    if cell == "rnn":
+        _sample(rnn_model(p), h, int(x0), feed, uniforms, how, out)
+    else:
+        _sample_gated(cell_kernels.weights(p), cell_kernels.workspace(cell, p.K, p.m, 1), h, int(x0), feed,
+                      uniforms, how, out)
+    return out
 
 
 def rnn_model(p: Params):
@@ -191,13 +194,7 @@ def synthesize(p: Params, h0, x0: int, n: int, rng: np.random.Generator,
     if not 0 <= x0 < p.K:
         raise UserError(f"the start character {x0} is outside the model's vocabulary (K = {p.K})")
     cell, h = _checked_state(p, h0, "the state to start from")
-    out = np.empty(n, dtype=np.int32)
-    how = (float(temperature), float(top_p))
-    if cell == "rnn":
-        _sample(rnn_model(p), h, int(x0), rng.random(n), how, out)
-    else:
-        _sample_gated(cell_kernels.weights(p), cell_kernels.workspace(cell, p.K, p.m, 1), h, int(x0),
-                      rng.random(n), how, out)
+    out = _run_loop(cell, p, h, x0, _NOTHING, rng.random(n), (float(temperature), float(top_p)))
     bad = np.flatnonzero(out < 0)
     if bad.size:
         raise UserError(f"the model's scores of the next character are not numbers (NaN or all -inf) at character "
@@ -218,10 +215,7 @@ def prime(p: Params, vocab: str, text: str, h0):
                             "in the model's vocabulary")
     cell, h = _checked_state(p, h0, "the state to prime from")
     ids = np.array([index[ch] for ch in text], dtype=np.int32)
-    if cell == "rnn":
-        _feed(rnn_model(p), h, ids[:-1])
-    else:
-        _feed_gated(cell_kernels.weights(p), cell_kernels.workspace(cell, p.K, p.m, 1), h, ids[:-1])
+    _run_loop(cell, p, h, ids[-1], ids[:-1], np.empty(0), (1.0, 1.0))
     return h, int(ids[-1])
 
 

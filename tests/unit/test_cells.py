@@ -407,9 +407,23 @@ def test_the_cell_kernels_step_samples_the_rnn_as_its_own_loop_does(rng):
     for how in ((1.0, 1.0), (0.7, 1.0), (1.3, 0.8), (1e-310, 1.0)):
         uniforms = np.random.default_rng(5).random(400)
         a, b = np.empty(400, dtype=np.int32), np.empty(400, dtype=np.int32)
-        sample._sample(sample.rnn_model(p), h0.copy(), 3, uniforms, how, a)
-        sample._sample_gated(ck.weights(p), ck.workspace("rnn", 20, 12, 1), h0.copy(), 3, uniforms, how, b)
+        feed = np.array([1, 4, 1, 5], dtype=np.int32)
+        sample._sample(sample.rnn_model(p), h0.copy(), 3, feed, uniforms, how, a)
+        sample._sample_gated(ck.weights(p), ck.workspace("rnn", 20, 12, 1), h0.copy(), 3, feed, uniforms, how, b)
         assert np.array_equal(a, b), how
+
+
+@pytest.mark.parametrize("cell", cells.CELLS)
+def test_priming_leaves_the_state_the_reference_reaches(rng, cell):
+    """sample.prime feeds every character but the last through the compiled loop: the state it returns is
+    the reference cell's after those characters (from a carried state), the last is the next input."""
+    p, _, state0 = _random_state(rng, cell, 9, 7, 0.6, 1.0)
+    vocab = "abcdefghi"
+    text = "fadbeech" * 3
+    got, x = sample.prime(p, vocab, text, state0)
+    states, _, _ = cells.forward(cell, p, [vocab.index(ch) for ch in text[:-1]], state0)
+    assert x == vocab.index(text[-1])
+    assert np.allclose(got, states[-1], rtol=0, atol=1e-12)
 
 
 def test_synthesis_refuses_what_the_compiled_sampler_must_not_see(rng):
