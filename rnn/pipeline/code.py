@@ -56,14 +56,19 @@ def _imports(tree: ast.AST, module: str) -> set[str]:
 
 
 @cache
+def _parse(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(), filename=str(path))
+
+
 def _tree(module: str) -> ast.Module:
-    return ast.parse(path_of(module).read_text(), filename=str(path_of(module)))
+    return _parse(path_of(module))
 
 
 @cache
-def _imported_by(module: str) -> frozenset[str]:
-    """`_imports` of a whole module, once per module: every rule's `sources` walks the same modules."""
-    return frozenset(_imports(_tree(module), module))
+def _imports_in(path: Path, module: str) -> frozenset[str]:
+    """`_imports` of a whole module file, walked once: every rule's `sources` follows the same modules.
+    Keyed by the file's path, as `_parse` is, so a package elsewhere is walked afresh."""
+    return frozenset(_imports(_parse(path), module))
 
 
 def _module_level(module: str) -> ast.Module:
@@ -87,7 +92,7 @@ def modules(command: str) -> list[str]:
             continue
         done.add(module)
         if module != "cli":  # cli's other commands are not run
-            todo |= _imported_by(module)
+            todo |= _imports_in(path_of(module), module)
     return sorted(done)
 
 

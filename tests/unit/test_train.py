@@ -252,7 +252,6 @@ def test_code_fingerprint_follows_every_module_a_command_runs(tmp_path, monkeypa
     copy = tmp_path / "rnn"
     shutil.copytree(code.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(code, "PACKAGE", copy)
-    code._tree.cache_clear()
     before = code.fingerprint("train")
     for name, changes in (("core/products.py", True), ("core/kernel.py", True), ("reporting/naive.py", False),
                           ("settings.py", True), ("reporting/figures.py", False)):
@@ -261,7 +260,23 @@ def test_code_fingerprint_follows_every_module_a_command_runs(tmp_path, monkeypa
         assert (code.fingerprint("train") != before) == changes, name
         (copy / name).write_text(original)
     assert code.fingerprint("train") == before
-    code._tree.cache_clear()
+
+
+def test_the_modules_a_command_runs_are_read_from_the_package_in_use(tmp_path, monkeypatch):
+    """The imports walked are cached per file, not per module name: a copy of the package whose kernel
+    imports one more module is read afresh after the installed one was (`sources` serves every rule)."""
+    import shutil
+
+    from rnn.pipeline import code
+
+    assert "reporting.figures" not in code.modules("train")  # the installed package, walked and cached
+    copy = tmp_path / "rnn"
+    shutil.copytree(code.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    kernel = copy / "core" / "kernel.py"
+    kernel.write_text(kernel.read_text() + "\nfrom ..reporting import figures  # noqa\n")
+    monkeypatch.setattr(code, "PACKAGE", copy)
+    assert "reporting.figures" in code.modules("train")
+    assert str(copy / "reporting" / "figures.py") in code.sources("train")
 
 
 def test_checkpoint_from_other_settings_starts_over_and_a_damaged_one_is_refused(tmp_path, small_corpus):
