@@ -115,11 +115,12 @@ def draw(o, cdf, order, u, temperature, top_p):
 
 
 @njit(**JIT)
-def _sample(model, h, x, feed, uniforms, how, out):
+def _sample(model, h, chars, how, out):
     """The RNN's loop, the same characters on any CPU: h through each character of feed in turn (inputs
-    only, nothing drawn: priming), then one character drawn per uniform into out, each fed back in, from
-    input x. model = (UT, WT, VT, b, c); how = (temperature, top_p). One compiled loop for both, not two:
-    a compile is seconds, a loop over no characters nothing."""
+    only, nothing drawn: priming), then, from input x, one character drawn per uniform into out, each fed
+    back in. model = (UT, WT, VT, b, c); chars = (feed, x, uniforms); how = (temperature, top_p). One
+    compiled loop for both, not two: a compile is seconds, a loop over no characters nothing."""
+    feed, x, uniforms = chars
     temperature, top_p = how
     m, K = model[1].shape[0], model[2].shape[1]
     a, o, cdf, order = np.empty(m), np.empty(K), np.empty(K), np.empty(K, dtype=np.int64)
@@ -134,8 +135,9 @@ def _sample(model, h, x, feed, uniforms, how, out):
 
 
 @njit(**JIT)
-def _sample_gated(P, work, state, x, feed, uniforms, how, out):
+def _sample_gated(P, work, state, chars, how, out):
     """The gated cells' loop: cell_kernels' step, the same feeding and drawing."""
+    feed, x, uniforms = chars
     temperature, top_p = how
     K = P.V.shape[0]
     o, cdf, order = np.empty(K), np.empty(K), np.empty(K, dtype=np.int64)
@@ -156,12 +158,11 @@ _NOTHING = np.empty(0, dtype=np.int32)  # no characters to feed
 def _run_loop(cell: str, p: Params, h, x0: int, feed, uniforms, how) -> np.ndarray:
     """The characters the cell's loop draws (one per uniform) after feeding `feed`; h is updated in place."""
     out = np.empty(uniforms.shape[0], dtype=np.int32)
-    feed = np.ascontiguousarray(feed, dtype=np.int32)
+    chars = (np.ascontiguousarray(feed, dtype=np.int32), int(x0), uniforms)
     if cell == "rnn":
-        _sample(rnn_model(p), h, int(x0), feed, uniforms, how, out)
+        _sample(rnn_model(p), h, chars, how, out)
     else:
-        _sample_gated(cell_kernels.weights(p), cell_kernels.workspace(cell, p.K, p.m, 1), h, int(x0), feed,
-                      uniforms, how, out)
+        _sample_gated(cell_kernels.weights(p), cell_kernels.workspace(cell, p.K, p.m, 1), h, chars, how, out)
     return out
 
 

@@ -408,8 +408,8 @@ def test_the_cell_kernels_step_samples_the_rnn_as_its_own_loop_does(rng):
         uniforms = np.random.default_rng(5).random(400)
         a, b = np.empty(400, dtype=np.int32), np.empty(400, dtype=np.int32)
         feed = np.array([1, 4, 1, 5], dtype=np.int32)
-        sample._sample(sample.rnn_model(p), h0.copy(), 3, feed, uniforms, how, a)
-        sample._sample_gated(ck.weights(p), ck.workspace("rnn", 20, 12, 1), h0.copy(), 3, feed, uniforms, how, b)
+        sample._sample(sample.rnn_model(p), h0.copy(), (feed, 3, uniforms), how, a)
+        sample._sample_gated(ck.weights(p), ck.workspace("rnn", 20, 12, 1), h0.copy(), (feed, 3, uniforms), how, b)
         assert np.array_equal(a, b), how
 
 
