@@ -14,7 +14,6 @@ from ..files import atomic_write, read_arrays, read_json
 from ..core.cells import CELLS
 from ..core.modelfile import load_model
 from ..outputs import EVALUATION, RunFiles
-from ..core.sample import start_state, synthesize
 
 
 SUMMARY_NUMBERS = ("first_loss", "end_epoch1_smooth_loss", "final_smooth_loss", "best_smooth_loss", "eta", "sig",
@@ -227,6 +226,8 @@ def _priming(prime: str, prime_from: str) -> dict:
 def best_passage(run_dirs, passage_length: int, synthesis_seed: int, *, vocab_of_corpus: str | None = None,
                  prime: str = "", prime_from: str = "zero") -> dict:
     """`passage_length` characters from the best model over all runs, after the priming text if there is one."""
+    from ..core.sample import start_state, synthesize  # here: the tables and figures need no numba (0.3-0.5 s)
+
     summary, p, vocab, h, x0, meta = best_model(run_dirs, vocab_of_corpus)
     h, x0 = start_state(p, vocab, h, x0, prime, prime_from)
     ids = synthesize(p, h, x0, passage_length, np.random.default_rng(synthesis_seed))
@@ -239,6 +240,8 @@ def sampling_panel(run_dirs, temperatures, top_p: float, length: int, seed: int,
                    vocab_of_corpus: str | None = None, prime: str = "", prime_from: str = "zero") -> dict:
     """Short passages from the best model, from the same state and with the same draws, at each
     temperature and with nucleus sampling: what the sampling settings do to the same model."""
+    from ..core.sample import start_state, synthesize  # as in best_passage
+
     summary, p, vocab, h, x0, meta = best_model(run_dirs, vocab_of_corpus)
     h, x0 = start_state(p, vocab, h, x0, prime, prime_from)
     samples = [{"temperature": t, "top_p": 1.0} for t in temperatures] + [{"temperature": 1.0, "top_p": top_p}]

@@ -18,3 +18,16 @@ def test_no_function_takes_more_than_seven_positional_arguments():
                 if count > MAX_POSITIONAL:
                     long.append(f"{path.relative_to(ROOT)}:{node.lineno} {getattr(node, 'name', 'lambda')} ({count})")
     assert not long, long
+
+
+def test_the_reporting_modules_import_no_compiled_code():
+    """The tables, figures, checksums and report jobs read results; they compile nothing, so they do not
+    import numba (0.3-0.5 s of each such job, most of them in the pipeline's serial tail): sampling's
+    import stays inside the two functions that draw text."""
+    import subprocess
+    import sys
+
+    modules = ("results", "figures", "report", "latex", "provenance")
+    code = f"import sys; import {', '.join('rnn.reporting.' + m for m in modules)}; print('numba' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "False"
