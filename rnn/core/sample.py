@@ -152,11 +152,11 @@ def _sample_gated(P, work, state, chars, how, out):
             break
 
 
-_NOTHING = np.empty(0, dtype=np.int32)  # no characters to feed
-
-
-def _run_loop(cell: str, p: Params, h, x0: int, feed, uniforms, how) -> np.ndarray:
-    """The characters the cell's loop draws (one per uniform) after feeding `feed`; h is updated in place."""
+def _run_loop(cell: str, p: Params, h, chars, how) -> np.ndarray:
+    """The characters the cell's loop draws, one per uniform of chars = (feed, x0, uniforms), after
+    feeding `feed`; h is updated in place. Every call passes the same types (feed contiguous int32), so
+    the loop compiles once for priming and sampling both."""
+    feed, x0, uniforms = chars
     out = np.empty(uniforms.shape[0], dtype=np.int32)
     chars = (np.ascontiguousarray(feed, dtype=np.int32), int(x0), uniforms)
     if cell == "rnn":
@@ -195,7 +195,8 @@ def synthesize(p: Params, h0, x0: int, n: int, rng: np.random.Generator,
     if not 0 <= x0 < p.K:
         raise UserError(f"the start character {x0} is outside the model's vocabulary (K = {p.K})")
     cell, h = _checked_state(p, h0, "the state to start from")
-    out = _run_loop(cell, p, h, x0, _NOTHING, rng.random(n), (float(temperature), float(top_p)))
+    nothing_to_feed = np.empty(0, dtype=np.int32)
+    out = _run_loop(cell, p, h, (nothing_to_feed, x0, rng.random(n)), (float(temperature), float(top_p)))
     bad = np.flatnonzero(out < 0)
     if bad.size:
         raise UserError(f"the model's scores of the next character are not numbers (NaN or all -inf) at character "
@@ -216,7 +217,7 @@ def prime(p: Params, vocab: str, text: str, h0):
                             "in the model's vocabulary")
     cell, h = _checked_state(p, h0, "the state to prime from")
     ids = np.array([index[ch] for ch in text], dtype=np.int32)
-    _run_loop(cell, p, h, ids[-1], ids[:-1], np.empty(0), (1.0, 1.0))
+    _run_loop(cell, p, h, (ids[:-1], ids[-1], np.empty(0)), (1.0, 1.0))  # no uniforms: nothing drawn
     return h, int(ids[-1])
 
 

@@ -57,10 +57,12 @@ def _imports(tree: ast.AST, module: str) -> set[str]:
 
 @cache
 def _parse(path: Path) -> ast.Module:
+    """A file's syntax tree, read once per process: a process takes the files as they were at its start."""
     return ast.parse(path.read_text(), filename=str(path))
 
 
 def _tree(module: str) -> ast.Module:
+    """The tree of a module of the package in use (`PACKAGE`), cached by its file's path."""
     return _parse(path_of(module))
 
 

@@ -401,8 +401,8 @@ def test_loss_over_text_is_the_reference_loss_of_the_whole_text(rng, cell):
 
 
 def test_the_cell_kernels_step_samples_the_rnn_as_its_own_loop_does(rng):
-    """cell_kernels.step_logits on an RNN (G = 1) draws the very characters of sample's RNN loop: the
-    two steps compute the same sums in the same order."""
+    """cell_kernels.step_logits on an RNN (G = 1) draws the very characters of sample's RNN loop, after
+    feeding the same characters first: the two steps compute the same sums in the same order."""
     p, _, h0 = _random_state(rng, "rnn", 20, 12, 0.8, 1.0)
     for how in ((1.0, 1.0), (0.7, 1.0), (1.3, 0.8), (1e-310, 1.0)):
         uniforms = np.random.default_rng(5).random(400)

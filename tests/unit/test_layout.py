@@ -27,7 +27,7 @@ def test_the_reporting_modules_import_no_compiled_code():
     import subprocess
     import sys
 
-    modules = ("results", "figures", "report", "latex", "provenance")
+    modules = ("results", "figures", "report", "latex", "provenance", "sweep_tables")
     code = f"import sys; import {', '.join('rnn.reporting.' + m for m in modules)}; print('numba' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "False"

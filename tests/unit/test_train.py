@@ -263,19 +263,22 @@ def test_code_fingerprint_follows_every_module_a_command_runs(tmp_path, monkeypa
 
 
 def test_the_modules_a_command_runs_are_read_from_the_package_in_use(tmp_path, monkeypatch):
-    """The imports walked are cached per file, not per module name: a copy of the package whose kernel
-    imports one more module is read afresh after the installed one was (`sources` serves every rule)."""
+    """The trees and imports are cached per file, not per module name: a copy of the package whose kernel
+    and cli import one more module each is read afresh after the installed one was (`sources` serves
+    every rule). The fingerprint test above needs no cache clearing for the same reason."""
     import shutil
 
     from rnn.pipeline import code
 
-    assert "reporting.figures" not in code.modules("train")  # the installed package, walked and cached
+    installed = set(code.modules("train"))  # the installed package, walked and cached
+    assert not installed & {"reporting.figures", "reporting.naive"}
     copy = tmp_path / "rnn"
     shutil.copytree(code.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    kernel = copy / "core" / "kernel.py"
+    kernel, cli = copy / "core" / "kernel.py", copy / "cli.py"
     kernel.write_text(kernel.read_text() + "\nfrom ..reporting import figures  # noqa\n")
+    cli.write_text(cli.read_text() + "\nfrom .reporting import naive  # noqa\n")  # cli's tree is cached too
     monkeypatch.setattr(code, "PACKAGE", copy)
-    assert "reporting.figures" in code.modules("train")
+    assert {"reporting.figures", "reporting.naive"} <= set(code.modules("train"))
     assert str(copy / "reporting" / "figures.py") in code.sources("train")
 
 
