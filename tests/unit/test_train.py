@@ -242,15 +242,24 @@ def test_checkpoint_of_other_code_is_not_resumed(tmp_path, small_corpus):
     _not_resumed(corpus, cfg, ck, tmp_path, "code_sha256")
 
 
-def test_code_fingerprint_follows_every_module_a_command_runs(tmp_path, monkeypatch):
-    """An edit to any file the command imports (the kernel, the products it calls) changes it; an edit
-    to a module it does not run (the figures, for training) does not."""
+@pytest.fixture
+def package_copy(tmp_path):
+    """A copy of the rnn package to edit (tests point pipeline.code.PACKAGE at it)."""
     import shutil
 
     from rnn.pipeline import code
 
     copy = tmp_path / "rnn"
     shutil.copytree(code.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def test_code_fingerprint_follows_every_module_a_command_runs(package_copy, monkeypatch):
+    """An edit to any file the command imports (the kernel, the products it calls) changes it; an edit
+    to a module it does not run (the figures, for training) does not."""
+    from rnn.pipeline import code
+
+    copy = package_copy
     monkeypatch.setattr(code, "PACKAGE", copy)
     before = code.fingerprint("train")
     for name, changes in (("core/products.py", True), ("core/kernel.py", True), ("reporting/naive.py", False),
@@ -262,18 +271,15 @@ def test_code_fingerprint_follows_every_module_a_command_runs(tmp_path, monkeypa
     assert code.fingerprint("train") == before
 
 
-def test_the_modules_a_command_runs_are_read_from_the_package_in_use(tmp_path, monkeypatch):
+def test_the_modules_a_command_runs_are_read_from_the_package_in_use(package_copy, monkeypatch):
     """The trees and imports are cached per file, not per module name: a copy of the package whose kernel
     and cli import one more module each is read afresh after the installed one was (`sources` serves
     every rule). The fingerprint test above needs no cache clearing for the same reason."""
-    import shutil
-
     from rnn.pipeline import code
 
     installed = set(code.modules("train"))  # the installed package, walked and cached
     assert not installed & {"reporting.figures", "reporting.naive"}
-    copy = tmp_path / "rnn"
-    shutil.copytree(code.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    copy = package_copy
     kernel, cli = copy / "core" / "kernel.py", copy / "cli.py"
     kernel.write_text(kernel.read_text() + "\nfrom ..reporting import figures  # noqa\n")
     cli.write_text(cli.read_text() + "\nfrom .reporting import naive  # noqa\n")  # cli's tree is cached too
