@@ -127,20 +127,36 @@ def test_two_builds_give_identical_pdfs(tex, tmp_path):
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
 
 
+def _macros(cell: str = "rnn", source: str = "t.txt") -> str:
+    """The report's macros for a small run of `cell` on the text `source`."""
+    from rnn.reporting.report import macros
+
+    grad = {"settings": {"hidden_sizes": [5], "sig": 0.01, "h": 1e-4, "eps": 1e-15, "seq_length": 25, "seed": 1}}
+    corpus = {"source": source, "characters": 1000, "vocabulary": 20, "updates_per_epoch": 39}
+    config = {"cell": cell, "show_seed": 1, "clip": 5.0, "eta": 0.1, "snapshots": {"every": 10, "length": 5},
+              "seq_length": 25, "validation_fraction": 0.0}
+    return macros(grad, corpus, {"smooth_loss": 40.0, "seed": 0, "step": 7}, config, None)
+
+
 @pytest.mark.parametrize("cell, title", [("rnn", "A vanilla character-level RNN"), ("lstm", "A character-level LSTM"),
                                          ("gru", "A character-level GRU")])
 def test_the_title_names_the_cell_the_runs_train(cell, title):
     """report.tex's title is the macro \\titlecell, which names the config's cell (an LSTM run is not
     titled a vanilla RNN)."""
-    from rnn.reporting.report import macros
-
     assert r"\title{\titlecell{} trained with AdaGrad" in (ROOT / "report" / "report.tex").read_text()
-    grad = {"settings": {"hidden_sizes": [5], "sig": 0.01, "h": 1e-4, "eps": 1e-15, "seq_length": 25, "seed": 1}}
-    corpus = {"source": "t.txt", "characters": 1000, "vocabulary": 20, "updates_per_epoch": 39}
-    config = {"cell": cell, "show_seed": 1, "clip": 5.0, "eta": 0.1, "snapshots": {"every": 10, "length": 5},
-              "seq_length": 25, "validation_fraction": 0.0}
-    text = macros(grad, corpus, {"smooth_loss": 40.0, "seed": 0, "step": 7}, config, None)
-    assert "\\newcommand{\\titlecell}{" + title + "}\n" in text
+    assert "\\newcommand{\\titlecell}{" + title + "}\n" in _macros(cell=cell)
+
+
+@pytest.mark.parametrize("source, note", [("builtin:prose", " The corpus is the built-in one: English prose generated"),
+                                          ("data/goblet_book.txt", "")])
+def test_the_report_says_when_its_corpus_is_the_built_in_one(source, note):
+    """The built-in corpus repeats its sentences, so its losses are far below a novel's: the report says so, and
+    says nothing of the kind for a user's text."""
+    assert "report's.\\corpusnote{} The settings" in (ROOT / "report" / "report.tex").read_text()
+    line = next(ln for ln in _macros(source=source).splitlines() if ln.startswith("\\newcommand{\\corpusnote}"))
+    assert line.startswith("\\newcommand{\\corpusnote}{" + note) and (note or line.endswith("{}"))
+    if note:
+        assert "not comparable with the original report" in line
 
 
 def _wide_tables() -> dict:
@@ -160,7 +176,7 @@ def _wide_tables() -> dict:
                          "matplotlib": "3.11.2", "PyYAML": "6.0.4", "snakemake": "9.27.1"},
             "stage_seconds": {"gradcheck": 18.7, **{f"train/seed{s}": 1234.5 for s in seeds}},
             "runs": {str(s): {"steps_per_second": 5430.0} for s in seeds}}
-    bench = {"naive_us": 3538.0, "reference_us": 1176.0, "kernel_us": 200.0, "speedup_vs_naive": 17.7,
+    bench = {"K": 80, "m": 100, "seq_length": 25, "naive_us": 3538.0, "reference_us": 1176.0, "kernel_us": 200.0, "speedup_vs_naive": 17.7,
              "pipeline_compile": {"seconds": {"results/compile/rnn/train.json": 7.4,
                                               "results/compile/rnn/text.json": 5.6,
                                               "results/compile/gradcheck.json": 1.2},
@@ -204,6 +220,14 @@ def test_the_reproduction_table_names_what_compiling_cost_this_run():
     assert ("Compiling, summed over the jobs that compile & 14.2 s (compile job rnn/train 7.4 s, compile job "
             "rnn/text 5.6 s, gradient check 1.2 s): 11 functions compiled, 1 loaded from the cache; not read: "
             "results/compile/lstm/train.json (missing)") in table
+
+
+def test_the_reproduction_table_says_at_which_sizes_the_update_step_was_timed():
+    """The benchmark times the original's sizes, not the run's (the built-in corpus has K = 72): the table says so."""
+    table = _wide_tables()["reproduction"]
+    assert ("one core of Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz, at the sizes of the original report (K = 80, "
+            "m = 100, seq\\_length 25) on a random text, whatever the sizes of this run") in table
+    assert "each seed one job on one core, beside the other jobs of the pipeline" in table
 
 
 def test_a_long_corpus_path_breaks_at_its_slashes():
