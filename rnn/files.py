@@ -80,13 +80,15 @@ def read_json(path, remedy: str = REBUILD):
         raise UserError(f"{path}: damaged ({type(exc).__name__}: {exc}); {remedy}") from None
 
 
-def read_arrays(path, names, remedy: str = REBUILD) -> dict:
-    """The named arrays of an .npz file (no pickles); a damaged file or a missing array is a UserError."""
+def read_arrays(path, names=None, remedy: str = REBUILD) -> dict:
+    """The named arrays of an .npz file, or all of them (no pickles); a damaged file or a missing array is a
+    UserError."""
     import numpy as np
 
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as z:
+            names = z.files if names is None else names
             missing = [n for n in names if n not in z.files]
             if missing:
                 raise UserError(f"{path}: lacks {', '.join(missing)}; {remedy}")
@@ -97,3 +99,24 @@ def read_arrays(path, names, remedy: str = REBUILD) -> dict:
         raise UserError(f"{path}: not found; {remedy}") from None
     except Exception as exc:  # noqa: BLE001 - a truncated zip, a bad header, a pickle: a damaged file
         raise UserError(f"{path}: damaged ({type(exc).__name__}); {remedy}") from None
+
+
+TEXT_SUFFIXES = (".csv", ".tex", ".txt")
+
+
+def check_whole(path, remedy: str = REBUILD) -> None:
+    """A UserError naming `path` unless it reads back whole as what it is: JSON that parses, an .npz whose
+    every array loads (the zip's CRCs are checked), text that is UTF-8. Before a result is certified: a
+    truncated or damaged file must not get a checksum as if it were a result."""
+    path = Path(path)
+    if path.suffix == ".json":
+        read_json(path, remedy)
+    elif path.suffix == ".npz":
+        read_arrays(path, None, remedy)
+    elif path.suffix in TEXT_SUFFIXES:
+        try:
+            path.read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            raise UserError(f"{path}: not found; {remedy}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"{path}: damaged ({type(exc).__name__}: {exc}); {remedy}") from None

@@ -69,8 +69,14 @@ def sha256_file(path) -> str:
 
 
 def checksums(paths) -> str:
-    """`sha256sum` lines for the result files, sorted by path (check them with `sha256sum -c`)."""
-    return "".join(f"{sha256_file(p)}  {p}\n" for p in sorted(map(str, paths)))
+    """`sha256sum` lines for the result files, sorted by path (check them with `sha256sum -c`); each file is
+    read back whole first (`files.check_whole`), so a damaged one is refused, named, not certified."""
+    from ..files import check_whole
+
+    paths = sorted(map(str, paths))
+    for p in paths:
+        check_whole(p)
+    return "".join(f"{sha256_file(p)}  {p}\n" for p in paths)
 
 
 def fingerprint(checksums_file) -> str:
