@@ -93,12 +93,16 @@ def cmd_train(a):
     cfg = TrainConfig(**{f.name: getattr(a, f.name) for f in fields(TrainConfig)})
     steps = resources.job_steps({"epochs": cfg.epochs, "seq_length": cfg.seq_length}, c.N)
     resources.check_training(c.K, cfg.hidden_size, steps, c.N, cfg.epochs, cell=cfg.cell)
-    # one trainer per run directory; SLURM's time limit, preemption (SIGTERM) or a Snakemake that is
-    # gone (--exit-with-parent): checkpoint, exit 143
-    with guard.exclusive(a.out_dir), guard.stop_on_sigterm() as stop:
+    # one trainer per run directory; SLURM's time limit, preemption (SIGTERM), Ctrl-C (SIGINT) or a Snakemake
+    # that is gone (--exit-with-parent): checkpoint, exit 143 (130 on SIGINT)
+    with guard.exclusive(a.out_dir), guard.stop_on_signals() as stop:
         with guard.stop_when_parent_exits(stop) if a.exit_with_parent else nullcontext():
-            s = train(c, cfg, a.out_dir, checkpoint_path=a.checkpoint, checkpoint_every=a.checkpoint_every,
-                      stop=stop, code_sha256=code.fingerprint("train"))
+            try:
+                s = train(c, cfg, a.out_dir, checkpoint_path=a.checkpoint, checkpoint_every=a.checkpoint_every,
+                          stop=stop, code_sha256=code.fingerprint("train"))
+            except Terminated as exc:
+                exc.exit_status = stop.exit_status  # of the signal that stopped it
+                raise
     print(f"seed {s['seed']}: {s['steps']:,} steps in {s['seconds']:.1f} s ({s['steps_per_second']:,.0f}/s); "
           f"smooth loss end of epoch 1 {s['end_epoch1_smooth_loss']:.2f}, final {s['final_smooth_loss']:.2f}, "
           f"best {s['best_smooth_loss']:.2f} at step {s['best_step']:,}")

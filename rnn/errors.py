@@ -6,6 +6,7 @@ class UserError(Exception):
 
 
 class Terminated(Exception):
-    """SIGTERM stopped training (SLURM's time limit, preemption, scancel) after a checkpoint."""
+    """A signal stopped training after a checkpoint: SIGTERM (SLURM's time limit, preemption, scancel) or
+    SIGINT (Ctrl-C)."""
 
-    exit_status = 143  # 128 + 15: what a shell reports for a process that SIGTERM ended
+    exit_status = 143  # 128 + the signal's number (15; 2 for SIGINT): what a shell reports for a process it ended

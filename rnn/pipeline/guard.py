@@ -1,4 +1,4 @@
-"""A training job's process control: SIGTERM, one trainer per run directory, no trainer left
+"""A training job's process control: SIGTERM and SIGINT, one trainer per run directory, no trainer left
 behind by its Snakemake.
 
 Two trainers writing one run directory would mix their files. Each trainer holds an exclusive lock
@@ -23,29 +23,38 @@ from ..errors import UserError
 
 
 class StopRequest(threading.Event):
-    """Set when training should stop after its current chunk; `reason` says why (for the last line)."""
+    """Set when training should stop after its current chunk; `reason` says why (for the last line), and
+    `exit_status` is what the process then exits with (128 + the signal's number, as a shell reports it)."""
 
     reason = "SIGTERM"
+    exit_status = 143
 
-    def stop(self, reason: str) -> None:
-        self.reason = reason
+    def stop(self, reason: str, exit_status: int = 143) -> None:
+        self.reason, self.exit_status = reason, exit_status
         self.set()
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
 @contextmanager
-def stop_on_sigterm():
-    """A StopRequest that SIGTERM sets, in place of ending the process, for `train(stop=...)`.
+def stop_on_signals():
+    """A StopRequest that SIGTERM or SIGINT sets, in place of ending the process, for `train(stop=...)`.
 
     SLURM sends SIGTERM at a job's time limit, on preemption and on scancel, and SIGKILL only
-    KillWait seconds (30 by default) later: training checks the event after each kernel chunk
-    (about 0.3 s), writes its checkpoint and stops, so at most that chunk is computed again.
+    KillWait seconds (30 by default) later; Ctrl-C at a terminal sends SIGINT to Snakemake and its jobs
+    alike. Training checks the event after each kernel chunk (about 0.3 s), writes its checkpoint and
+    stops, so at most that chunk is computed again (a KeyboardInterrupt would lose all since the last
+    periodic checkpoint, with a traceback).
     """
     stop = StopRequest()
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.stop("SIGTERM"))
+    previous = {sig: signal.signal(sig, lambda signum, frame: stop.stop(signal.Signals(signum).name, 128 + signum))
+                for sig in STOP_SIGNALS}
     try:
         yield stop
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextmanager

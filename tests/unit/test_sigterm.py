@@ -1,5 +1,5 @@
-"""SIGTERM (SLURM's time limit, preemption, scancel): training writes its checkpoint at once and
-exits 143, so at most the current kernel chunk is computed again."""
+"""SIGTERM (SLURM's time limit, preemption, scancel) and SIGINT (Ctrl-C): training writes its checkpoint at
+once and exits 143 (130 on SIGINT), so at most the current kernel chunk is computed again."""
 
 import re
 import signal
@@ -47,11 +47,11 @@ def _start(*args):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def _sigterm_after_first_progress_line(proc):
-    """SIGTERM once training is under way (its first progress line); the rest of stderr."""
+def _sigterm_after_first_progress_line(proc, sig=signal.SIGTERM):
+    """SIGTERM (or `sig`) once training is under way (its first progress line); the rest of stderr."""
     first = proc.stderr.readline()
     assert first.startswith("step "), first
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     rest = proc.stderr.read()
     return proc.wait(timeout=30), rest
 
@@ -81,11 +81,27 @@ def test_sigterm_writes_a_checkpoint_and_exits_143_and_the_rerun_resumes(tmp_pat
     assert run_files(tmp_path / "resumed") == run_files(tmp_path / "straight")
 
 
-def test_sigterm_without_a_checkpoint_says_the_run_starts_over(tmp_path, small_corpus):
+@pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stop_signal_without_a_checkpoint_says_the_run_starts_over(tmp_path, small_corpus, sig, status):
     corpus = tmp_path / "c.npz"
     small_corpus.save(corpus)
     proc = _start("--corpus", corpus, "--hidden-size", 16, "--epochs", 2000, "--out-dir", tmp_path / "o")
-    status, err = _sigterm_after_first_progress_line(proc)
-    assert status == 143
+    exit_status, err = _sigterm_after_first_progress_line(proc, sig)
+    assert exit_status == status and "Traceback" not in err, err
     assert err.strip().endswith("no --checkpoint was given, so a rerun starts over"), err
     assert not (tmp_path / "o").exists()
+
+
+def test_ctrl_c_writes_a_checkpoint_and_stops_in_one_line(tmp_path, small_corpus):
+    """Ctrl-C (SIGINT to the trainer, as a terminal sends it to Snakemake's jobs) stops training as SIGTERM does:
+    a checkpoint at the current step and one line, exit 130; it was a KeyboardInterrupt traceback that lost
+    every step since the last periodic checkpoint."""
+    corpus, ck = tmp_path / "c.npz", tmp_path / "ck.npz"
+    small_corpus.save(corpus)
+    proc = _start("--corpus", corpus, "--hidden-size", 16, "--epochs", 2000, "--out-dir", tmp_path / "o",
+                  "--checkpoint", ck, "--checkpoint-every", 10**9)
+    status, err = _sigterm_after_first_progress_line(proc, signal.SIGINT)
+    assert status == 130 and "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert re.fullmatch(rf"SIGINT: stopped at update step [\d,]+ of [\d,]+; checkpoint written to {re.escape(str(ck))}, "
+                        "the same command resumes from it", err.strip().splitlines()[-1]), err
+    assert ck.exists()
