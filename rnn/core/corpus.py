@@ -129,9 +129,12 @@ def training_part(N: int, seq_length: int, validation_fraction: float) -> int:
         held = max(2, math.ceil(validation_fraction * N))
         cut = seq_length * ((N - held - 1) // seq_length) + 1
     if cut < seq_length + 1:
+        if validation_fraction == 0:
+            raise UserError(f"the text has {N:,} characters, fewer than one sequence (seq_length + 1 = "
+                            f"{seq_length + 1}); use a longer text or a smaller `seq_length`")
         raise UserError(f"the text has {N:,} characters: with `validation_fraction` {validation_fraction} "
                         f"the training part is shorter than one sequence (seq_length + 1 = {seq_length + 1}); "
-                        "use a longer text or a smaller `validation_fraction`")
+                        "use a longer text, a smaller `validation_fraction` or a smaller `seq_length`")
     return cut
 
 

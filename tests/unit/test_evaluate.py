@@ -80,6 +80,10 @@ def test_the_training_part_ends_on_a_sequence_boundary_and_leaves_the_fraction(N
 def test_a_text_too_short_for_its_held_out_part_names_the_key():
     with pytest.raises(UserError, match="`validation_fraction` 0.5 the training part is shorter than one sequence"):
         training_part(40, 25, 0.5)
+    # with nothing held out, the remedy is the text or seq_length, not validation_fraction
+    with pytest.raises(UserError, match=r"^the text has 25 characters, fewer than one sequence \(seq_length \+ 1 = "
+                                        r"26\); use a longer text or a smaller `seq_length`$"):
+        training_part(25, 25, 0.0)
 
 
 def test_the_held_out_text_is_never_trained_on(tmp_path, small_text):

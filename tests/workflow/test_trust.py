@@ -74,10 +74,17 @@ def test_seeds_written_as_floats_plan_one_job_each(workflow_dir):
     (["--config", "book=book.fifo"], "config error: book.fifo: not a regular file"),
     (["--config", "book=/dev/zero"], "config error: /dev/zero: not a regular file"),
     (["--config", "epochs=1.5"], "config error: key `epochs`: must be an integer (got 1.5)"),
+    # the book against the settings: found inside a job, these cost the job's outputs (the encoded corpus)
+    (["--config", "book=bad.txt"], "config error: bad.txt: invalid UTF-8 at byte offset 6 (line 1)"),
+    (["--config", "seq_length=100000"], "config error: the text has 4,000 characters, fewer than one sequence"),
+    (["--config", "sweep={seq_length: [25, 100000]}"], "config error: the text has 4,000 characters, fewer than"),
+    (["--config", "prime=the \u03a9"], "config error: config key `prime`: its character '\u03a9' (U+03A9) at "
+                                        "position 4 does not occur in the book book.txt"),
 ])
 def test_bad_inputs_stop_the_workflow_at_once_with_one_line(workflow_dir, args, message):
     """Case 6, through snakemake: before any job, in seconds, one line naming the key or file."""
     d = workflow_dir
+    (d / "bad.txt").write_bytes(b"hello \xff world")
     lines = ["a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
     (d / "bomb.yaml").write_text("\n".join(lines + ["eta: *a8"]) + "\n")

@@ -11,6 +11,7 @@ from rnn.core.corpus import book_sha256
 from rnn.errors import UserError
 from rnn.files import keep_text
 from rnn.pipeline.code import sources
+from rnn.pipeline.preflight import check_book
 from rnn.pipeline.resources import check_config as check_config_memory
 from rnn.pipeline.resources import job_steps, training_job_bytes
 from rnn.pipeline.sweep import parse_point, point_config, point_pattern
@@ -95,6 +96,17 @@ try:
     )
 except UserError as exc:
     config_error(str(exc))
+# A file's text checked against the settings before any job (the built-in text fits the defaults)
+if not config["book"].startswith("builtin:"):
+    try:
+        check_book(
+            config["book"],
+            [config["seq_length"], *config["sweep"].get("seq_length", [])],
+            config["validation_fraction"],
+            config["prime"],
+        )
+    except UserError as exc:
+        config_error(str(exc))
 SWEEP_RUNS = sweep_runs(config)  # [{point, seed, dir}]: empty without a sweep
 FIGURES = expand(
     f"{out.FIGURE_DIR}/{{name}}.{{ext}}", name=out.Figures.all(), ext=out.FIGURE_FORMATS
