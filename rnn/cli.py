@@ -35,8 +35,8 @@ def _reference(path) -> dict | None:
 
     try:
         ref = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise UserError(f"{path}: cannot read the reference figures ({exc})") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise UserError(f"{path}: cannot read the reference figures ({' '.join(str(exc).split())})") from None
     for keys in REFERENCE_FIGURES:
         value = ref
         for key in keys:
@@ -60,9 +60,11 @@ def cmd_gradcheck(a):
     from .core import cell_gradcheck
     from .core.jitcache import compile_clock
     from .core.corpus import Corpus
+    from .pipeline import resources
     from .reporting import latex
 
     c = Corpus.load(a.corpus)
+    resources.check_config([], a.gradcheck_hidden_sizes, c.N, c.K)  # each size fits this machine's memory
     with compile_clock() as clock:
         result = cell_gradcheck.run(c.ids, c.K, hidden_sizes=a.gradcheck_hidden_sizes, sig=a.gradcheck_sig,
                                     seq_length=a.seq_length, seed=a.gradcheck_seed, methods=a.gradcheck_methods,

@@ -69,6 +69,8 @@ def load_model(path):
                         "retrain it")
     p = Params(**{k: arrays[k].astype(np.float64) for k in PARAM_NAMES})
     vocab = str(arrays["vocab"])
+    if len(set(vocab)) != len(vocab):  # a character with two ids: samples would read as another text
+        raise UserError(f"{path}: its vocabulary repeats a character, so it is no model's vocabulary; retrain it")
     cell = _cell_in(arrays, path)
     h = arrays["h"].astype(np.float64)
     if not (_shapes_ok(p, cell, vocab) and h.shape == (cells.state_size(cell, p.V.shape[1]),)):

@@ -38,6 +38,13 @@ def _one_line(proc, *needles):
 
 
 # --- case 4: a model file with a value that is not finite; an exploding loss ------------------------
+def test_a_model_whose_vocabulary_repeats_a_character_is_refused(tmp_path):
+    """A vocabulary of 'aab' gives one character two ids: refused by name (it sampled 'aaaa...', exit 0)."""
+    modelfile.save_model(tmp_path / "m.npz", model.init_params(3, 4, 0.1, 1), "aab")
+    proc = run_rnn("synthesize", "--model", tmp_path / "m.npz", "--length", 5)
+    _one_line(proc, f"{tmp_path / 'm.npz'}: its vocabulary repeats a character")
+
+
 def test_a_model_with_a_nan_weight_is_refused(tmp_path):
     p = model.init_params(5, 3, 0.1, 1)
     p.W[1, 2] = np.nan
@@ -493,9 +500,25 @@ def test_seeds_fit_in_64_bits():
     (["synthesize", "--model", "m.npz", "--length", "100000000000"], "argument --length: must be <="),
     (["gradcheck", "--corpus", "c.npz", "--out", "g", "--table", "t", "--gradcheck-hidden-sizes", "0,5"],
      "argument --gradcheck-hidden-sizes: must be >= 1 (got 0)"),
+    (["gradcheck", "--corpus", "c.npz", "--out", "g", "--table", "t", "--gradcheck-hidden-sizes", ",,"],
+     "argument --gradcheck-hidden-sizes: give at least 1 value(s), comma-separated (got ',,')"),
 ])
 def test_out_of_range_flags_are_refused_in_one_line(args, needle):
     _one_line(run_rnn(*args), needle)
+
+
+def test_the_gradient_check_by_hand_refuses_a_size_over_memory_and_a_reference_that_is_not_yaml(tmp_path, small_corpus):
+    """By hand as in the workflow: a gradient-check size too large for memory is one line naming the key before
+    anything is computed or written (it was numpy's MemoryError traceback); a reference file that is not YAML is
+    one line (it was YAML's multi-line message)."""
+    small_corpus.save(tmp_path / "c.npz")
+    base = ["gradcheck", "--corpus", tmp_path / "c.npz", "--out", tmp_path / "g.json", "--table", tmp_path / "t.tex"]
+    _one_line(run_rnn(*base, "--gradcheck-hidden-sizes", 10_000_000), "the gradient check at m = 10,000,000 needs about",
+              "lower `gradcheck.hidden_sizes`")
+    assert not (tmp_path / "g.json").exists()
+    (tmp_path / "ref.yaml").write_text("a: [1,\n  b: {\n")
+    _one_line(run_rnn(*base, "--gradcheck-hidden-sizes", 3, "--reference", tmp_path / "ref.yaml"),
+              f"{tmp_path / 'ref.yaml'}: cannot read the reference figures (while parsing")
 
 
 def test_a_book_limit_that_is_not_a_number_is_refused(tmp_path, monkeypatch):
