@@ -63,6 +63,7 @@ def cmd_gradcheck(a):
     from .pipeline import resources
     from .reporting import latex
 
+    ref = _reference(a.reference)  # read first: a bad file is found before the work, not after it
     c = Corpus.load(a.corpus)
     resources.check_config([], a.gradcheck_hidden_sizes, c.N, c.K)  # each size fits this machine's memory
     with compile_clock() as clock:
@@ -72,7 +73,6 @@ def cmd_gradcheck(a):
     _json(a.out, result)
     if a.compile_record:
         _json(a.compile_record, clock)
-    ref = _reference(a.reference)
     original = ref["gradient_check"]["max_relative_error"] if ref and a.cells[0] == "rnn" else None  # an RNN's
     _write(a.table, latex.table1(result, original))
     if a.cells_table:

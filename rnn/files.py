@@ -120,3 +120,5 @@ def check_whole(path, remedy: str = REBUILD) -> None:
             raise UserError(f"{path}: not found; {remedy}") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise UserError(f"{path}: damaged ({type(exc).__name__}: {exc}); {remedy}") from None
+    else:  # a kind of result this check does not know: say so rather than certify it unread
+        raise ValueError(f"{path}: no check for a {path.suffix or 'suffix-less'} file; add one to files.check_whole")

@@ -30,7 +30,8 @@ class StopRequest(threading.Event):
     exit_status = 143
 
     def stop(self, reason: str, exit_status: int = 143) -> None:
-        self.reason, self.exit_status = reason, exit_status
+        if not self.is_set():  # the first cause is the one reported
+            self.reason, self.exit_status = reason, exit_status
         self.set()
 
 
@@ -48,8 +49,9 @@ def stop_on_signals():
     periodic checkpoint, with a traceback).
     """
     stop = StopRequest()
+    # a signal the process was started to ignore stays ignored (SIGINT for a job started in the background)
     previous = {sig: signal.signal(sig, lambda signum, frame: stop.stop(signal.Signals(signum).name, 128 + signum))
-                for sig in STOP_SIGNALS}
+                for sig in STOP_SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN}
     try:
         yield stop
     finally:

@@ -14,10 +14,12 @@ def check_book(path, seq_lengths, validation_fraction: float, prime: str) -> Non
     and holds every character of the priming text."""
     text = read_text(path)
     for seq_length in sorted(set(seq_lengths)):
-        training_part(len(text), seq_length, validation_fraction)
-    vocabulary = set(text)
+        try:
+            training_part(len(text), seq_length, validation_fraction)
+        except UserError as exc:
+            raise UserError(f"{path}: {exc}") from None
     for position, ch in enumerate(prime):
-        if ch not in vocabulary:
+        if ch not in text:  # a substring search: no set of a large book's characters
             raise UserError(f"config key `prime`: its character {ch!r} (U+{ord(ch):04X}) at position {position} "
                             f"does not occur in the book {path}, so no model trained on it can read it; "
                             "remove it from `prime`")

@@ -61,3 +61,6 @@ def test_checksums_refuse_a_damaged_result_naming_it_and_write_nothing(tmp_path,
     damaged("b.json", b'{"k": [1, 2', "JSONDecodeError")
     write_json("b.json", {"k": [1, 2, 3]})
     damaged("c.tex", b"ok \xff\n", "UnicodeDecodeError")
+    (tmp_path / "f.png").write_bytes(b"\x89PNG")
+    with pytest.raises(ValueError, match="f.png: no check for a .png file"):  # never certified unread
+        provenance.checksums(["f.png"])

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -42,9 +43,10 @@ def test_stop_writes_the_checkpoint_after_the_current_chunk_and_the_rerun_ends_i
     assert not ck.exists()
 
 
-def _start(*args):
-    return subprocess.Popen([sys.executable, "-m", "rnn", "train", *map(str, args)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+def _start(*args, sigint=signal.SIG_DFL):
+    """A trainer, started with SIGINT at `sigint` (the default, whatever pytest itself was started with)."""
+    return subprocess.Popen([sys.executable, "-m", "rnn", "train", *map(str, args)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
 
 
 def _sigterm_after_first_progress_line(proc, sig=signal.SIGTERM):
@@ -90,6 +92,21 @@ def test_a_stop_signal_without_a_checkpoint_says_the_run_starts_over(tmp_path, s
     assert exit_status == status and "Traceback" not in err, err
     assert err.strip().endswith("no --checkpoint was given, so a rerun starts over"), err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_trainer_started_to_ignore_sigint_goes_on(tmp_path, small_corpus):
+    """A job started in the background ignores SIGINT (the Ctrl-C of the foreground): the trainer keeps it so,
+    and stops on SIGTERM as ever."""
+    corpus = tmp_path / "c.npz"
+    small_corpus.save(corpus)
+    proc = _start("--corpus", corpus, "--hidden-size", 16, "--epochs", 2000, "--out-dir", tmp_path / "o",
+                  sigint=signal.SIG_IGN)
+    assert proc.stderr.readline().startswith("step ")
+    proc.send_signal(signal.SIGINT)
+    time.sleep(1.5)  # several kernel chunks: a stop request would have been seen
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 143 and proc.stderr.read().strip().splitlines()[-1].startswith("SIGTERM: stopped")
 
 
 def test_ctrl_c_writes_a_checkpoint_and_stops_in_one_line(tmp_path, small_corpus):

@@ -502,6 +502,8 @@ def test_seeds_fit_in_64_bits():
      "argument --gradcheck-hidden-sizes: must be >= 1 (got 0)"),
     (["gradcheck", "--corpus", "c.npz", "--out", "g", "--table", "t", "--gradcheck-hidden-sizes", ",,"],
      "argument --gradcheck-hidden-sizes: give at least 1 value(s), comma-separated (got ',,')"),
+    (["gradcheck", "--corpus", "c.npz", "--out", "g", "--table", "t", "--gradcheck-hidden-sizes", "3,3"],
+     "argument --gradcheck-hidden-sizes: a value is given twice (got '3,3')"),
 ])
 def test_out_of_range_flags_are_refused_in_one_line(args, needle):
     _one_line(run_rnn(*args), needle)
@@ -510,7 +512,7 @@ def test_out_of_range_flags_are_refused_in_one_line(args, needle):
 def test_the_gradient_check_by_hand_refuses_a_size_over_memory_and_a_reference_that_is_not_yaml(tmp_path, small_corpus):
     """By hand as in the workflow: a gradient-check size too large for memory is one line naming the key before
     anything is computed or written (it was numpy's MemoryError traceback); a reference file that is not YAML is
-    one line (it was YAML's multi-line message)."""
+    one line (it was YAML's multi-line message), also before anything is written."""
     small_corpus.save(tmp_path / "c.npz")
     base = ["gradcheck", "--corpus", tmp_path / "c.npz", "--out", tmp_path / "g.json", "--table", tmp_path / "t.tex"]
     _one_line(run_rnn(*base, "--gradcheck-hidden-sizes", 10_000_000), "the gradient check at m = 10,000,000 needs about",
@@ -519,6 +521,7 @@ def test_the_gradient_check_by_hand_refuses_a_size_over_memory_and_a_reference_t
     (tmp_path / "ref.yaml").write_text("a: [1,\n  b: {\n")
     _one_line(run_rnn(*base, "--gradcheck-hidden-sizes", 3, "--reference", tmp_path / "ref.yaml"),
               f"{tmp_path / 'ref.yaml'}: cannot read the reference figures (while parsing")
+    assert not (tmp_path / "g.json").exists()  # found before the work
 
 
 def test_a_book_limit_that_is_not_a_number_is_refused(tmp_path, monkeypatch):

@@ -76,8 +76,9 @@ def test_seeds_written_as_floats_plan_one_job_each(workflow_dir):
     (["--config", "epochs=1.5"], "config error: key `epochs`: must be an integer (got 1.5)"),
     # the book against the settings: found inside a job, these cost the job's outputs (the encoded corpus)
     (["--config", "book=bad.txt"], "config error: bad.txt: invalid UTF-8 at byte offset 6 (line 1)"),
-    (["--config", "seq_length=100000"], "config error: the text has 4,000 characters, fewer than one sequence"),
-    (["--config", "sweep={seq_length: [25, 100000]}"], "config error: the text has 4,000 characters, fewer than"),
+    (["--config", "seq_length=100000"], "config error: book.txt: the text has 4,000 characters, fewer than one "
+                                        "sequence (seq_length + 1 = 100001); use a longer text or a smaller `seq_length`"),
+    (["--config", "sweep={seq_length: [25, 100000]}"], "config error: book.txt: the text has 4,000 characters, fewer"),
     (["--config", "prime=the \u03a9"], "config error: config key `prime`: its character '\u03a9' (U+03A9) at "
                                         "position 4 does not occur in the book book.txt"),
 ])

@@ -96,8 +96,9 @@ try:
     )
 except UserError as exc:
     config_error(str(exc))
-# A file's text checked against the settings before any job (the built-in text fits the defaults)
-if not config["book"].startswith("builtin:"):
+# A file's text checked against the settings before any job, once, by the Snakemake that plans
+# (not again in each cluster job); the built-in text fits the defaults
+if workflow.is_main_process and not config["book"].startswith("builtin:"):
     try:
         check_book(
             config["book"],
