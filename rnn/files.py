@@ -69,15 +69,24 @@ def write_json(path, obj) -> None:
     write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 
 
-def read_json(path, remedy: str = REBUILD):
-    """The JSON in `path`; a missing, undecodable or truncated file is a UserError naming it."""
+def read_utf8(path, remedy: str = REBUILD) -> str:
+    """The text of `path`; a missing or undecodable file is a UserError naming it."""
     path = Path(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserError(f"{path}: not found; {remedy}") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: damaged ({type(exc).__name__}: {exc}); {remedy}") from None
+
+
+def read_json(path, remedy: str = REBUILD):
+    """The JSON in `path`; a missing, undecodable or truncated file is a UserError naming it."""
+    text = read_utf8(path, remedy)
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise UserError(f"{Path(path)}: damaged ({type(exc).__name__}: {exc}); {remedy}") from None
 
 
 def read_arrays(path, names=None, remedy: str = REBUILD) -> dict:
@@ -114,11 +123,6 @@ def check_whole(path, remedy: str = REBUILD) -> None:
     elif path.suffix == ".npz":
         read_arrays(path, None, remedy)
     elif path.suffix in TEXT_SUFFIXES:
-        try:
-            path.read_bytes().decode("utf-8")
-        except FileNotFoundError:
-            raise UserError(f"{path}: not found; {remedy}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"{path}: damaged ({type(exc).__name__}: {exc}); {remedy}") from None
+        read_utf8(path, remedy)
     else:  # a kind of result this check does not know: say so rather than certify it unread
         raise ValueError(f"{path}: no check for a {path.suffix or 'suffix-less'} file; add one to files.check_whole")

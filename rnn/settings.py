@@ -260,11 +260,12 @@ def _flag_type(s: "Setting"):
     def convert(text: str):
         try:
             value = _typed(s, _parse_list(text) if s.type == "array" else text, s.key)
-            if s.type == "array" and len(value) < s.schema.get("minItems", 0):
-                raise UserError(f"{s.key}: give at least {s.schema['minItems']} value(s), comma-separated "
-                                f"(got {text!r})")
-            if s.type == "array" and s.schema.get("uniqueItems") and len(set(map(repr, value))) < len(value):
-                raise UserError(f"{s.key}: a value is given twice (got {text!r})")
+            if s.type == "array":  # what the config's schema asks of a list
+                if len(value) < s.schema.get("minItems", 0):
+                    raise UserError(f"{s.key}: give at least {s.schema['minItems']} value(s), comma-separated "
+                                    f"(got {text!r})")
+                if s.schema.get("uniqueItems") and len(set(map(repr, value))) < len(value):
+                    raise UserError(f"{s.key}: a value is given twice (got {text!r})")
             for item in (value if isinstance(value, list) else [value]):
                 _check_range(s.key, item, s.schema.get("items", {}) if s.type == "array" else None)
             return value
