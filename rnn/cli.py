@@ -101,7 +101,7 @@ def cmd_train(a):
         with guard.stop_when_parent_exits(stop) if a.exit_with_parent else nullcontext():
             try:
                 s = train(c, cfg, a.out_dir, checkpoint_path=a.checkpoint, checkpoint_every=a.checkpoint_every,
-                          stop=stop, code_sha256=code.fingerprint("train"))
+                          stop=stop, code_sha256=code.fingerprint("train"), keep_checkpoint=a.keep_checkpoint)
             except Terminated as exc:
                 exc.exit_status = stop.exit_status  # of the signal that stopped it
                 raise
@@ -379,6 +379,9 @@ def parser() -> argparse.ArgumentParser:
     add_flags(p, "train")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--checkpoint", help="checkpoint file: resumed from if present, removed at the end")
+    p.add_argument("--keep-checkpoint", action="store_true",
+                   help="keep the checkpoint, at the last step, when the run ends: the workflow sets it, so that "
+                        "a job killed before Snakemake recorded it resumes there; the workflow removes it after")
     p.add_argument("--exit-with-parent", action="store_true",
                    help="stop (checkpoint, exit 143) when the parent process is gone: the workflow sets it, so "
                         "that a killed Snakemake leaves no trainer running")

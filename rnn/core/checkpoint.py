@@ -41,15 +41,15 @@ def save(path, fingerprint: dict, arrays: dict, scalars: dict, records: dict) ->
     )
 
 
-def load(path, fingerprint: dict):
-    """(arrays, scalars, records) of a checkpoint made with exactly `fingerprint`."""
+def _read(path, with_arrays: bool = True):
+    """(fingerprint, scalars, records, arrays) of a checkpoint file, any damage refused in one line."""
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as z:
             saved = json.loads(str(z["fingerprint"]))
             scalars = json.loads(str(z["scalars"]))
-            records = json.loads(str(z["records"]))
-            arrays = {k[2:]: z[k] for k in z.files if k.startswith("a_")}
+            records = json.loads(str(z["records"])) if with_arrays else {}
+            arrays = {k[2:]: z[k] for k in z.files if k.startswith("a_")} if with_arrays else {}
     except Exception as exc:  # noqa: BLE001 - truncated, corrupted or foreign file
         raise UserError(
             f"{path}: damaged checkpoint ({type(exc).__name__}); delete it to train from the start"
@@ -57,6 +57,18 @@ def load(path, fingerprint: dict):
     if not (isinstance(saved, dict) and isinstance(scalars, dict) and isinstance(records, dict)):
         raise UserError(f"{path}: damaged checkpoint (its records are not mappings); delete it to train "
                         "from the start")
+    return saved, scalars, records, arrays
+
+
+def header(path) -> tuple[dict, dict]:
+    """(fingerprint, scalars): what a checkpoint was made with and where it stopped, its arrays unread."""
+    saved, scalars, _, _ = _read(path, with_arrays=False)
+    return saved, scalars
+
+
+def load(path, fingerprint: dict):
+    """(arrays, scalars, records) of a checkpoint made with exactly `fingerprint`."""
+    saved, scalars, records, arrays = _read(path)
     if saved != fingerprint:
         raise Mismatch(path, sorted(k for k in set(saved) | set(fingerprint) if saved.get(k) != fingerprint.get(k)))
     return arrays, scalars, records

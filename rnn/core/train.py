@@ -126,6 +126,7 @@ class RunState(Run):
         super().__init__(book, params, eta=cfg.eta, clip=cfg.clip, tau=cfg.seq_length, steps=steps)
         self.epoch_P = tuple(np.zeros((cfg.epochs, *a.shape)) for a in self.P)  # [k]: after epoch k + 1
         self.snapshots: list = []
+        self.seconds = 0.0  # training time of the attempts before this one (a checkpoint's), for timing.json
 
     def keep_epoch(self, epoch: int) -> None:
         """The parameters now, at the end of `epoch` (1-based), for the evaluation (section 8.3)."""
@@ -135,8 +136,10 @@ class RunState(Run):
     def checkpoint_arrays(self) -> dict:
         return {**self.arrays(), **{f"epoch{i}": a for i, a in enumerate(self.epoch_P)}}
 
-    def save(self, path, fp: dict) -> None:
-        checkpoint.save(path, fp, self.checkpoint_arrays(), {"e": self.e, "step": self.step, "smooth": self.smooth},
+    def save(self, path, fp: dict, seconds: float) -> None:
+        """`seconds`: the training time up to now, over every attempt."""
+        checkpoint.save(path, fp, self.checkpoint_arrays(),
+                        {"e": self.e, "step": self.step, "smooth": self.smooth, "seconds": seconds},
                         {"snapshots": self.snapshots})
 
     def restore(self, path, fp: dict) -> None:
@@ -149,6 +152,7 @@ class RunState(Run):
 
         try:
             e, step, smooth = int(scalars["e"]), int(scalars["step"]), float(scalars["smooth"])
+            seconds = float(scalars["seconds"])
             snapshots = records["snapshots"]
         except (KeyError, TypeError, ValueError):
             raise bad("its counters are missing") from None
@@ -157,6 +161,8 @@ class RunState(Run):
             raise bad(f"position {e} or step {step} outside this run")
         if not np.isfinite(smooth):
             raise bad(f"its smooth loss {smooth} is not finite")
+        if not (np.isfinite(seconds) and seconds >= 0):
+            raise bad(f"its training time {seconds} s is not a finite number of seconds")
         if not (isinstance(snapshots, list) and all(isinstance(x, dict) and "step" in x and "text" in x
                                                     for x in snapshots)):
             raise bad("its snapshots are not a list of records")
@@ -176,7 +182,7 @@ class RunState(Run):
             raise bad("its best model's step or next character is outside this run")
         for name, target in targets.items():
             target[...] = arrays[name]
-        self.e, self.smooth, self.snapshots = e, smooth, snapshots
+        self.e, self.smooth, self.snapshots, self.seconds = e, smooth, snapshots, seconds
 
 
 def _diverged(what: str, bad: int, upe: int, cfg: TrainConfig, checkpoint_path) -> TrainingDiverged:
@@ -189,12 +195,15 @@ def _diverged(what: str, bad: int, upe: int, cfg: TrainConfig, checkpoint_path) 
 
 def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
           checkpoint_every: int = _default("checkpoint_every"), progress_stream=sys.stderr,
-          stop: threading.Event | None = None, code_sha256: str = "") -> dict:
+          stop: threading.Event | None = None, code_sha256: str = "", keep_checkpoint: bool = False) -> dict:
     """Train one run and write its files into out_dir; returns the summary.
 
     A checkpoint is resumed only when it was made with the same settings, text and code (code_sha256).
     When `stop` is set (SIGTERM, or the parent gone: `pipeline.guard`), training ends after the
-    current kernel chunk: it writes the checkpoint and raises Terminated."""
+    current kernel chunk: it writes the checkpoint and raises Terminated. The checkpoint is removed at
+    the end, or with `keep_checkpoint` rewritten at the last step before the run's files: a job killed
+    after it trained (a SLURM time limit enforced late) then resumes there, and the workflow removes
+    it once it has recorded the run (`pipeline.cleanup`)."""
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
     tau = cfg.seq_length
@@ -255,7 +264,7 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
         if checkpoint_path and run.step < total and (stopping or run.step % checkpoint_every == 0):
             if not all(np.isfinite(a).all() for a in run.P):
                 raise _diverged("the parameters are no longer finite", run.step, upe, cfg, checkpoint_path)
-            run.save(checkpoint_path, fp)
+            run.save(checkpoint_path, fp, run.seconds + time.perf_counter() - t0)
         if stopping:
             raise Terminated(
                 f"{getattr(stop, 'reason', 'SIGTERM')}: stopped at update step {run.step:,} of {total:,}; "
@@ -265,11 +274,13 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
         # progress: a line on the log, or a bar on a terminal
         progress(run.step, run.smooth, force=run.step % upe == 0 or run.step == total)
 
-    # the run's files
-    seconds = time.perf_counter() - t0
+    # the run's files; the time is the training's over every attempt
+    seconds = run.seconds + time.perf_counter() - t0
+    if checkpoint_path and keep_checkpoint:
+        run.save(checkpoint_path, fp, seconds)
     summary = _write_run(out_dir, run, corpus, cfg, upe, book)
     write_json(out_dir / RunFiles.timing, {"seconds": seconds, "steps_per_second": total / seconds})
-    if checkpoint_path and Path(checkpoint_path).exists():
+    if checkpoint_path and not keep_checkpoint and Path(checkpoint_path).exists():
         Path(checkpoint_path).unlink()
     return {**summary, "seconds": seconds, "steps_per_second": total / seconds}
 

@@ -1,6 +1,8 @@
 """SIGTERM (SLURM's time limit, preemption, scancel) and SIGINT (Ctrl-C): training writes its checkpoint at
 once and exits 143 (130 on SIGINT), so at most the current kernel chunk is computed again."""
 
+import io
+import json
 import re
 import signal
 import subprocess
@@ -122,3 +124,76 @@ def test_ctrl_c_writes_a_checkpoint_and_stops_in_one_line(tmp_path, small_corpus
     assert re.fullmatch(rf"SIGINT: stopped at update step [\d,]+ of [\d,]+; checkpoint written to {re.escape(str(ck))}, "
                         "the same command resumes from it", err.strip().splitlines()[-1]), err
     assert ck.exists()
+
+
+# --- a job killed after it trained: SLURM enforces a time limit some seconds late -------------------
+
+def test_a_kept_checkpoint_holds_the_finished_run_and_a_rerun_only_writes_its_files(tmp_path, small_corpus,
+                                                                                    monkeypatch):
+    """With keep_checkpoint (the workflow's), the checkpoint is rewritten at the last step before the run's
+    files: when Snakemake deletes the files of a job killed after it trained, the retry resumes at the last
+    step and writes the same files, where it trained from the start. The workflow removes the checkpoint
+    once it has recorded the run (pipeline.cleanup), and only then."""
+    from rnn.pipeline.cleanup import finished, remove_finished_checkpoints
+
+    cfg = _cfg(seed=4)
+    null = open("/dev/null", "w")
+    train(small_corpus, cfg, tmp_path / "straight", progress_stream=null)
+    monkeypatch.chdir(tmp_path)
+    config = {"seeds": [4], "sweep": {}}
+    run_dir, ck = tmp_path / "results/runs/seed4", tmp_path / "results/checkpoints/seed4.npz"
+    summary = train(small_corpus, cfg, run_dir, checkpoint_path=ck, progress_stream=null, keep_checkpoint=True)
+    made_with, scalars = checkpoint.header(ck)
+    assert scalars["step"] == summary["steps"] and made_with == fingerprint(cfg, small_corpus)
+    assert finished(ck, run_dir)
+
+    for name in run_files(run_dir):  # Snakemake deletes the outputs of a job SLURM marked TIMEOUT
+        (run_dir / name).unlink()
+    assert remove_finished_checkpoints(config) == [] and ck.exists()  # no run recorded: kept
+    err = io.StringIO()
+    train(small_corpus, cfg, run_dir, checkpoint_path=ck, progress_stream=err, keep_checkpoint=True)
+    assert f"resuming from {ck} at step {summary['steps']}\n" in err.getvalue()
+    assert run_files(run_dir) == run_files(tmp_path / "straight")
+    assert remove_finished_checkpoints(config) == ["results/checkpoints/seed4.npz"] and not ck.exists()
+
+
+def test_a_checkpoint_of_a_run_still_to_train_or_of_other_settings_is_not_removed(tmp_path, small_corpus,
+                                                                                  monkeypatch):
+    from rnn.pipeline.cleanup import finished, remove_finished_checkpoints
+    from rnn.pipeline.guard import StopRequest
+
+    null = open("/dev/null", "w")
+    monkeypatch.chdir(tmp_path)
+    run_dir, ck = tmp_path / "results/runs/seed4", tmp_path / "results/checkpoints/seed4.npz"
+    train(small_corpus, _cfg(seed=4), run_dir, progress_stream=null)  # the run recorded, with eta 0.1
+    other = tmp_path / "other.npz"
+    train(small_corpus, _cfg(seed=4, eta=0.2), tmp_path / "o", checkpoint_path=other, progress_stream=null,
+          keep_checkpoint=True)
+    assert not finished(other, run_dir)  # finished, at the same step, but of other settings
+    stop = StopRequest()
+    stop.stop("SIGTERM")
+    with pytest.raises(Terminated):  # the same settings, stopped after the first chunk
+        train(small_corpus, _cfg(seed=4), tmp_path / "s", checkpoint_path=ck, checkpoint_every=10**9,
+              progress_stream=null, stop=stop)
+    assert remove_finished_checkpoints({"seeds": [4], "sweep": {}}) == [] and ck.exists()
+    ck.write_bytes(b"PK\x03\x04 truncated")
+    assert remove_finished_checkpoints({"seeds": [4], "sweep": {}}) == [] and ck.exists()  # left to the trainer
+
+
+def test_a_resumed_run_times_every_attempt(tmp_path, small_corpus):
+    """timing.json (the report's training speed) counts the training of the attempts before a resume, which
+    the checkpoint carries: the speed was the whole run's steps over the last attempt's seconds."""
+    from rnn.pipeline.guard import StopRequest
+
+    cfg, ck = _cfg(), tmp_path / "ck.npz"
+    stop = StopRequest()
+    stop.stop("SIGTERM")
+    with pytest.raises(Terminated):
+        train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck, checkpoint_every=10**9,
+              progress_stream=open("/dev/null", "w"), stop=stop)
+    arrays, scalars, records = checkpoint.load(ck, fingerprint(cfg, small_corpus))
+    assert 0 < scalars["seconds"] < 60
+    checkpoint.save(ck, fingerprint(cfg, small_corpus), arrays, {**scalars, "seconds": 1000.0}, records)
+    summary = train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck, progress_stream=open("/dev/null", "w"))
+    timing = json.loads((tmp_path / "o/timing.json").read_text())
+    assert 1000 < timing["seconds"] < 1060 and timing["steps_per_second"] == summary["steps"] / timing["seconds"]

@@ -110,6 +110,8 @@ def test_a_damaged_checkpoint_is_refused_before_the_kernel_sees_it(tmp_path, sma
         "shape": lambda a, s: a.update(W=np.zeros((3, 3))),
         "best character": lambda a, s: a["best"].__setitem__(2, 10**6),
         "missing array": lambda a, s: a.pop("mV"),
+        "negative time": lambda a, s: s.update(seconds=-1.0),
+        "no time": lambda a, s: s.pop("seconds"),
     }
     for what, change in damage.items():
         a, s = {k: v.copy() for k, v in arrays.items()}, dict(scalars)

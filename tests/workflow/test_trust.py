@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from ..conftest import run_files
 from .conftest import Snakemake, planned, snakemake
 
 pytestmark = pytest.mark.slow
@@ -142,6 +143,26 @@ def test_snakemake_killed_alone_leaves_no_trainer_and_the_rerun_is_not_stale(wor
     summary = json.loads((d / target).read_text())
     assert summary["epochs"] == 1 and summary["hidden_size"] == 48
     assert planned(snakemake(d, target, "-n", *short)) == {}
+
+
+def test_a_job_killed_after_it_trained_resumes_at_its_last_step(workflow_dir):
+    """A SLURM time limit enforced a few seconds late, after the trainer finished: the job is TIMEOUT,
+    Snakemake deletes its outputs and submits it again. The checkpoint that training keeps at its last step
+    makes the retry write the same files instead of training from the start; once the workflow has
+    succeeded (its `onsuccess`), the checkpoint is gone."""
+    d = workflow_dir
+    cfg = ["--configfile", "tiny.yaml", "--config", "seeds=[1]", "show_seed=1"]
+    target, run_dir = "results/runs/seed1/summary.json", d / "results/runs/seed1"
+    snakemake(d, target, *cfg, "--no-hooks")  # the job done, the workflow's end not reached
+    ck = d / "results/checkpoints/seed1.npz"
+    assert ck.exists()
+    first = run_files(run_dir)
+    for path in run_dir.iterdir():  # what Snakemake does with the outputs of a job SLURM ended
+        path.unlink()
+    snakemake(d, target, *cfg)
+    steps = json.loads((d / target).read_text())["steps"]
+    assert f"resuming from results/checkpoints/seed1.npz at step {steps}\n" in (d / "logs/train/seed1.log").read_text()
+    assert run_files(run_dir) == first and not ck.exists()
 
 
 def test_any_legal_file_name_is_the_book_verbatim(workflow_dir, small_text):

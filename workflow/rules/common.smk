@@ -10,6 +10,7 @@ from rnn.core.cells import CELLS as ALL_CELLS
 from rnn.core.corpus import book_sha256
 from rnn.errors import UserError
 from rnn.files import keep_text
+from rnn.pipeline.cleanup import remove_finished_checkpoints
 from rnn.pipeline.code import sources
 from rnn.pipeline.preflight import check_book
 from rnn.pipeline.resources import check_config as check_config_memory
@@ -231,3 +232,9 @@ def train_mem_mb(wildcards, input, attempt):
     each retry."""
     need = training_job_bytes(job_settings(wildcards), *_corpus_size())
     return int(need * 1.5 / 1e6) * attempt
+
+
+# Training keeps a finished run's checkpoint until Snakemake has recorded the job
+# (rnn/pipeline/cleanup.py); once every job has succeeded, they go.
+onsuccess:
+    remove_finished_checkpoints(config)

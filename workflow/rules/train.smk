@@ -30,10 +30,12 @@ rule train:
         settings=lambda wildcards: flags(job_settings(wildcards), "train"),
     # exec: the job's process is the trainer itself, so that SIGTERM from SLURM (time limit,
     # preemption, scancel) reaches it and the job ends only once its checkpoint is written;
-    # --exit-with-parent: a trainer whose Snakemake is killed stops instead of running on
+    # --exit-with-parent: a trainer whose Snakemake is killed stops instead of running on;
+    # --keep-checkpoint: a job killed after training, before Snakemake recorded it (SLURM enforces
+    # a time limit late), resumes at the last step; `onsuccess` (common.smk) removes it
     shell:
         "exec python -m rnn train --corpus {input.corpus:q} --out-dir {params.out_dir:q} --seed {wildcards.seed:q}"
-        " {params.settings} --checkpoint {params.checkpoint:q} --exit-with-parent > {log:q} 2>&1"
+        " {params.settings} --checkpoint {params.checkpoint:q} --exit-with-parent --keep-checkpoint > {log:q} 2>&1"
 
 
 use rule train as train_sweep with:
