@@ -378,7 +378,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=1, help="weight-initialisation seed (one of config key `seeds`)")
     add_flags(p, "train")
     p.add_argument("--out-dir", required=True)
-    p.add_argument("--checkpoint", help="checkpoint file: resumed from if present, removed at the end")
+    p.add_argument("--checkpoint", help="checkpoint file: resumed from if present, removed at the end "
+                   "(unless --keep-checkpoint)")
     p.add_argument("--keep-checkpoint", action="store_true",
                    help="keep the checkpoint, at the last step, when the run ends: the workflow sets it, so that "
                         "a job killed before Snakemake recorded it resumes there; the workflow removes it after")

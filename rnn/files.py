@@ -85,7 +85,7 @@ def read_json(path, remedy: str = REBUILD):
     text = read_utf8(path, remedy)
     try:
         return json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
         raise UserError(f"{Path(path)}: damaged ({type(exc).__name__}: {exc}); {remedy}") from None
 
 

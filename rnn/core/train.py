@@ -228,6 +228,12 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
               f"{total:,} steps; taking the {len(snap_steps)} that fall within it", file=progress_stream)
     progress = Progress(total, upe, run.step, progress_stream)
 
+    def save_checkpoint():
+        """Only of finite parameters, so that the last checkpoint kept is always good."""
+        if not all(np.isfinite(a).all() for a in run.P):
+            raise _diverged("the parameters are no longer finite", run.step, upe, cfg, checkpoint_path)
+        run.save(checkpoint_path, fp, run.seconds + time.perf_counter() - t0)
+
     while True:
         # snapshot: text from the current parameters, before the update that comes next
         if run.step in snap_steps and not any(s["step"] == run.step for s in run.snapshots):
@@ -258,13 +264,10 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
         if run.step % upe == 0:
             run.keep_epoch(run.step // upe)
 
-        # checkpoint: on schedule, or at once when asked to stop; only of finite parameters, so the
-        # last one kept is always good
+        # checkpoint: on schedule, or at once when asked to stop
         stopping = stop is not None and stop.is_set() and run.step < total
         if checkpoint_path and run.step < total and (stopping or run.step % checkpoint_every == 0):
-            if not all(np.isfinite(a).all() for a in run.P):
-                raise _diverged("the parameters are no longer finite", run.step, upe, cfg, checkpoint_path)
-            run.save(checkpoint_path, fp, run.seconds + time.perf_counter() - t0)
+            save_checkpoint()
         if stopping:
             raise Terminated(
                 f"{getattr(stop, 'reason', 'SIGTERM')}: stopped at update step {run.step:,} of {total:,}; "
@@ -274,10 +277,12 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
         # progress: a line on the log, or a bar on a terminal
         progress(run.step, run.smooth, force=run.step % upe == 0 or run.step == total)
 
-    # the run's files; the time is the training's over every attempt
-    seconds = run.seconds + time.perf_counter() - t0
+    # the run's files, after the kept checkpoint; the time is the training's over every attempt
     if checkpoint_path and keep_checkpoint:
-        run.save(checkpoint_path, fp, seconds)
+        save_checkpoint()
+        print(f"checkpoint kept at the last step in {checkpoint_path}, until the workflow has recorded the run",
+              file=progress_stream)
+    seconds = run.seconds + time.perf_counter() - t0
     summary = _write_run(out_dir, run, corpus, cfg, upe, book)
     write_json(out_dir / RunFiles.timing, {"seconds": seconds, "steps_per_second": total / seconds})
     if checkpoint_path and not keep_checkpoint and Path(checkpoint_path).exists():

@@ -1,46 +1,50 @@
-"""What the workflow removes once it has succeeded: the checkpoints of finished training runs.
+"""What the workflow removes once it has succeeded: the checkpoints its training jobs kept.
 
 A training job keeps its checkpoint, at the last step, after it has written the run (`train
 --keep-checkpoint`). Until Snakemake has recorded the job, the run's files are not safe: a SLURM time
 limit enforced a few seconds after the trainer finished marks the job TIMEOUT, and Snakemake deletes
 its outputs and submits it again; a Snakemake killed in that moment marks them incomplete. The retry
 then resumes at the last step and only writes the files again, where it would have trained from the
-start. Once the workflow has succeeded every job in it is recorded, and the checkpoint is litter.
+start. Once a run of the workflow has succeeded, Snakemake has recorded each of its training jobs, and
+their checkpoints are litter; the checkpoints of runs outside it are left alone.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..core import checkpoint
 from ..errors import UserError
-from ..outputs import RunFiles
-from . import sweep
+from ..outputs import CHECKPOINT
+from ..reporting.results import read_summary
 
 
-def finished(checkpoint_path, run_dir) -> bool:
-    """True when the checkpoint holds the run that `run_dir` holds, at its last step: the same step
-    count, and the same seed, settings and text wherever the summary records them."""
+def holds_the_recorded_run(checkpoint_path, run_dir, code_sha256: str) -> bool:
+    """True when the checkpoint is the last step of the run that `run_dir` holds: made by this code,
+    with the same step count, cell, settings, seed and text wherever the summary records them."""
     try:
         made_with, scalars = checkpoint.header(checkpoint_path)
-        summary = json.loads((Path(run_dir) / RunFiles.summary).read_text())
-    except (OSError, ValueError, UserError):  # absent or damaged: left to the trainer, which names it
+        summary = read_summary(run_dir)
+    except UserError:  # absent or damaged: left to the trainer, which names it
         return False
-    if not isinstance(summary, dict) or scalars.get("step") != summary.get("steps"):
-        return False
-    return all(made_with[key] == summary[key] for key in made_with.keys() & summary.keys())
+    recorded = {**summary, "cell": summary.get("cell", "rnn"), "code_sha256": code_sha256}  # an RNN's names no cell
+    return scalars.get("step") == summary["steps"] and all(
+        made_with.get(key) == recorded[key]
+        for key in ("cell", "code_sha256", *(made_with.keys() & summary.keys())))
 
 
-def remove_finished_checkpoints(config: dict) -> list[str]:
-    """Remove the checkpoint of each run of `config` (its seeds, and its sweep's points) that is finished;
-    returns the paths removed. A checkpoint of a run still to be trained, or of other settings, is kept."""
-    points = [{}, *sweep.points(config.get("sweep") or {})]
-    runs = dict.fromkeys((sweep.checkpoint_path(config, p, seed), sweep.run_dir(config, p, seed))
-                         for p in points for seed in config["seeds"])  # a point may be the main run
+def remove_finished_checkpoints(runs, code_sha256: str) -> list[str]:
+    """Remove the checkpoint of each (checkpoint, run directory) of the training jobs that a successful
+    run of the workflow has recorded, where it holds that run (and empty directories of sweep points);
+    returns the paths removed. Anything else is kept."""
+    root = Path(CHECKPOINT).parent.resolve()
     removed = []
-    for path, run_dir in runs:
-        if finished(path, run_dir):
-            Path(path).unlink()
-            removed.append(path)
+    for path, run_dir in dict.fromkeys(runs):
+        if holds_the_recorded_run(path, run_dir, code_sha256):
+            Path(path).unlink(missing_ok=True)
+            removed.append(str(path))
+            for parent in Path(path).resolve().parents:  # results/checkpoints/sweep/<point>/...: gone when empty
+                if parent == root or root not in parent.parents or any(parent.iterdir()):
+                    break
+                parent.rmdir()
     return removed

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 
 from .. import settings
-from ..outputs import CHECKPOINT, RUN_DIR, SWEEP_CHECKPOINT, SWEEP_RUN_DIR
+from ..outputs import RUN_DIR, SWEEP_RUN_DIR
 
 def points(sweep: dict) -> list[dict]:
     """Every combination of the swept values, in the config's key order (none without a sweep)."""
@@ -64,13 +64,6 @@ def run_dir(config: dict, point: dict, seed: int) -> str:
     if is_main(config, point):
         return RUN_DIR.format(seed=seed)
     return SWEEP_RUN_DIR.format(point=point_path(point), seed=seed)
-
-
-def checkpoint_path(config: dict, point: dict, seed: int) -> str:
-    """Where the training of `run_dir(config, point, seed)` keeps its checkpoint."""
-    if is_main(config, point):
-        return CHECKPOINT.format(seed=seed)
-    return SWEEP_CHECKPOINT.format(point=point_path(point), seed=seed)
 
 
 def runs(config: dict) -> list[dict]:

@@ -139,7 +139,8 @@ def reproduction_table(prov: dict, bench: dict | None, results_fingerprint: str)
         rows.append([f"Wall time: {latex.escape(stage)}", f"{seconds:,.1f} s"])
     if prov["runs"]:
         rows.append(["Training speed (below): how measured",
-                     "each seed one job on one core, beside the other jobs of the pipeline"])
+                     "each seed one job on one core, beside the other jobs of the pipeline; a resumed run's "
+                     "steps over the training time of all its attempts"])
     for seed, run in sorted(prov["runs"].items(), key=lambda kv: int(kv[0])):
         rows.append([f"Training speed: seed {seed}", f"{run['steps_per_second']:,.0f} updates/s"])
     if bench:

@@ -227,7 +227,8 @@ def test_the_reproduction_table_says_at_which_sizes_the_update_step_was_timed():
     table = _wide_tables()["reproduction"]
     assert ("one core of Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz, at the sizes of the original report (K = 80, "
             "m = 100, seq\\_length 25) on a random text, whatever the sizes of this run") in table
-    assert "each seed one job on one core, beside the other jobs of the pipeline" in table
+    assert ("each seed one job on one core, beside the other jobs of the pipeline; a resumed run's steps over "
+            "the training time of all its attempts") in table
 
 
 def test_a_long_corpus_path_breaks_at_its_slashes():

@@ -128,72 +128,104 @@ def test_ctrl_c_writes_a_checkpoint_and_stops_in_one_line(tmp_path, small_corpus
 
 # --- a job killed after it trained: SLURM enforces a time limit some seconds late -------------------
 
-def test_a_kept_checkpoint_holds_the_finished_run_and_a_rerun_only_writes_its_files(tmp_path, small_corpus,
-                                                                                    monkeypatch):
+NULL = open("/dev/null", "w")  # noqa: SIM115 - the progress lines of in-process training, for the whole module
+
+
+def _stopped(corpus, cfg, out, ck, **kw):
+    """Training of cfg stopped as on SIGTERM after its first chunk, its checkpoint at ck."""
+    from rnn.pipeline.guard import StopRequest
+
+    stop = StopRequest()
+    stop.stop("SIGTERM")
+    with pytest.raises(Terminated):
+        train(corpus, cfg, out, checkpoint_path=ck, checkpoint_every=10**9, progress_stream=NULL, stop=stop, **kw)
+
+
+def test_a_kept_checkpoint_holds_the_finished_run_and_a_rerun_only_writes_its_files(tmp_path, small_corpus):
     """With keep_checkpoint (the workflow's), the checkpoint is rewritten at the last step before the run's
     files: when Snakemake deletes the files of a job killed after it trained, the retry resumes at the last
     step and writes the same files, where it trained from the start. The workflow removes the checkpoint
-    once it has recorded the run (pipeline.cleanup), and only then."""
-    from rnn.pipeline.cleanup import finished, remove_finished_checkpoints
+    once it has recorded the run (pipeline.cleanup), and only a checkpoint of that run."""
+    from rnn.pipeline.cleanup import remove_finished_checkpoints
 
     cfg = _cfg(seed=4)
-    null = open("/dev/null", "w")
-    train(small_corpus, cfg, tmp_path / "straight", progress_stream=null)
-    monkeypatch.chdir(tmp_path)
-    config = {"seeds": [4], "sweep": {}}
-    run_dir, ck = tmp_path / "results/runs/seed4", tmp_path / "results/checkpoints/seed4.npz"
-    summary = train(small_corpus, cfg, run_dir, checkpoint_path=ck, progress_stream=null, keep_checkpoint=True)
+    train(small_corpus, cfg, tmp_path / "straight", progress_stream=NULL)
+    run_dir, ck = tmp_path / "runs/seed4", tmp_path / "checkpoints/seed4.npz"
+    err = io.StringIO()
+    summary = train(small_corpus, cfg, run_dir, checkpoint_path=ck, progress_stream=err, keep_checkpoint=True)
+    assert f"checkpoint kept at the last step in {ck}" in err.getvalue()
     made_with, scalars = checkpoint.header(ck)
     assert scalars["step"] == summary["steps"] and made_with == fingerprint(cfg, small_corpus)
-    assert finished(ck, run_dir)
 
     for name in run_files(run_dir):  # Snakemake deletes the outputs of a job SLURM marked TIMEOUT
         (run_dir / name).unlink()
-    assert remove_finished_checkpoints(config) == [] and ck.exists()  # no run recorded: kept
+    assert remove_finished_checkpoints([(ck, run_dir)], "") == [] and ck.exists()  # no run recorded: kept
     err = io.StringIO()
     train(small_corpus, cfg, run_dir, checkpoint_path=ck, progress_stream=err, keep_checkpoint=True)
     assert f"resuming from {ck} at step {summary['steps']}\n" in err.getvalue()
     assert run_files(run_dir) == run_files(tmp_path / "straight")
-    assert remove_finished_checkpoints(config) == ["results/checkpoints/seed4.npz"] and not ck.exists()
+    assert remove_finished_checkpoints([(ck, run_dir)], "other code") == [] and ck.exists()
+    assert remove_finished_checkpoints([(ck, run_dir)], "") == [str(ck)] and not ck.exists()
 
 
-def test_a_checkpoint_of_a_run_still_to_train_or_of_other_settings_is_not_removed(tmp_path, small_corpus,
-                                                                                  monkeypatch):
-    from rnn.pipeline.cleanup import finished, remove_finished_checkpoints
-    from rnn.pipeline.guard import StopRequest
+def test_the_checkpoint_is_kept_before_the_run_files_are_written(tmp_path, small_corpus, monkeypatch):
+    """A kill while the files are written (here an error) leaves the checkpoint at the last step."""
+    import rnn.core.train as train_module
 
-    null = open("/dev/null", "w")
+    def killed(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "_write_run", killed)
+    ck = tmp_path / "ck.npz"
+    with pytest.raises(KeyboardInterrupt):
+        train(small_corpus, _cfg(), tmp_path / "o", checkpoint_path=ck, progress_stream=NULL, keep_checkpoint=True)
+    upe = updates_per_epoch(small_corpus.N, 25)
+    assert checkpoint.header(ck)[1]["step"] == _cfg().epochs * upe
+
+
+@pytest.mark.parametrize("other", ["settings", "cell", "a run still to train", "damaged"])
+def test_a_checkpoint_that_is_not_the_recorded_runs_is_kept(tmp_path, small_corpus, other):
+    from rnn.pipeline.cleanup import remove_finished_checkpoints
+
+    run_dir, ck = tmp_path / "runs/seed4", tmp_path / "ck.npz"
+    train(small_corpus, _cfg(seed=4), run_dir, progress_stream=NULL)  # the run recorded: an RNN, eta 0.1
+    if other == "a run still to train":  # the same settings, stopped after the first chunk
+        _stopped(small_corpus, _cfg(seed=4), tmp_path / "s", ck)
+    elif other == "damaged":
+        ck.write_bytes(b"PK\x03\x04 truncated")
+    else:  # finished, with the same number of steps
+        cfg = _cfg(seed=4, eta=0.2) if other == "settings" else _cfg(seed=4, cell="gru")
+        train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck, progress_stream=NULL, keep_checkpoint=True)
+    assert remove_finished_checkpoints([(ck, run_dir)], "") == [] and ck.exists()
+
+
+def test_removing_a_sweep_points_checkpoint_removes_its_empty_directories(tmp_path, small_corpus, monkeypatch):
+    from rnn.pipeline.cleanup import remove_finished_checkpoints
+
     monkeypatch.chdir(tmp_path)
-    run_dir, ck = tmp_path / "results/runs/seed4", tmp_path / "results/checkpoints/seed4.npz"
-    train(small_corpus, _cfg(seed=4), run_dir, progress_stream=null)  # the run recorded, with eta 0.1
-    other = tmp_path / "other.npz"
-    train(small_corpus, _cfg(seed=4, eta=0.2), tmp_path / "o", checkpoint_path=other, progress_stream=null,
-          keep_checkpoint=True)
-    assert not finished(other, run_dir)  # finished, at the same step, but of other settings
-    stop = StopRequest()
-    stop.stop("SIGTERM")
-    with pytest.raises(Terminated):  # the same settings, stopped after the first chunk
-        train(small_corpus, _cfg(seed=4), tmp_path / "s", checkpoint_path=ck, checkpoint_every=10**9,
-              progress_stream=null, stop=stop)
-    assert remove_finished_checkpoints({"seeds": [4], "sweep": {}}) == [] and ck.exists()
-    ck.write_bytes(b"PK\x03\x04 truncated")
-    assert remove_finished_checkpoints({"seeds": [4], "sweep": {}}) == [] and ck.exists()  # left to the trainer
+    ck, other = (tmp_path / f"results/checkpoints/sweep/eta~0.2/clip~1.0/seed{s}.npz" for s in (4, 5))
+    run_dir = tmp_path / "results/sweep/eta~0.2/clip~1.0/seed4"
+    train(small_corpus, _cfg(seed=4), run_dir, checkpoint_path=ck, progress_stream=NULL, keep_checkpoint=True)
+    _stopped(small_corpus, _cfg(seed=5), tmp_path / "s", other)
+    assert remove_finished_checkpoints([(ck, run_dir)], "") == [str(ck)]
+    assert other.exists()  # its directory stays while it holds a checkpoint
+    other.unlink()
+    train(small_corpus, _cfg(seed=4), run_dir, checkpoint_path=ck, progress_stream=NULL, keep_checkpoint=True)
+    assert remove_finished_checkpoints([(ck, run_dir)], "") == [str(ck)]
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["checkpoints", "sweep"]
+    assert not any((tmp_path / "results/checkpoints").iterdir())
 
 
 def test_a_resumed_run_times_every_attempt(tmp_path, small_corpus):
     """timing.json (the report's training speed) counts the training of the attempts before a resume, which
-    the checkpoint carries: the speed was the whole run's steps over the last attempt's seconds."""
-    from rnn.pipeline.guard import StopRequest
-
+    each checkpoint carries on: the speed was the whole run's steps over the last attempt's seconds."""
     cfg, ck = _cfg(), tmp_path / "ck.npz"
-    stop = StopRequest()
-    stop.stop("SIGTERM")
-    with pytest.raises(Terminated):
-        train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck, checkpoint_every=10**9,
-              progress_stream=open("/dev/null", "w"), stop=stop)
+    _stopped(small_corpus, cfg, tmp_path / "o", ck)
     arrays, scalars, records = checkpoint.load(ck, fingerprint(cfg, small_corpus))
     assert 0 < scalars["seconds"] < 60
     checkpoint.save(ck, fingerprint(cfg, small_corpus), arrays, {**scalars, "seconds": 1000.0}, records)
-    summary = train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck, progress_stream=open("/dev/null", "w"))
+    _stopped(small_corpus, cfg, tmp_path / "o", ck)  # a second attempt, stopped again
+    assert 1000 < checkpoint.header(ck)[1]["seconds"] < 1060
+    summary = train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck, progress_stream=NULL)
     timing = json.loads((tmp_path / "o/timing.json").read_text())
     assert 1000 < timing["seconds"] < 1060 and timing["steps_per_second"] == summary["steps"] / timing["seconds"]

@@ -112,6 +112,7 @@ def test_a_damaged_checkpoint_is_refused_before_the_kernel_sees_it(tmp_path, sma
         "missing array": lambda a, s: a.pop("mV"),
         "negative time": lambda a, s: s.update(seconds=-1.0),
         "no time": lambda a, s: s.pop("seconds"),
+        "infinite time": lambda a, s: s.update(seconds=float("inf")),
     }
     for what, change in damage.items():
         a, s = {k: v.copy() for k, v in arrays.items()}, dict(scalars)
@@ -618,6 +619,15 @@ def test_a_summary_with_an_unknown_cell_is_damaged(tmp_path, two_runs):
     summary.write_text(json.dumps({**json.loads(summary.read_text()), "cell": "transformer"}))
     with pytest.raises(UserError, match="summary.json: `cell` is 'transformer', not one of rnn, lstm, gru"):
         read_summary(runs / "seed2")
+
+
+def test_a_json_result_nested_past_the_parsers_depth_is_named(tmp_path):
+    """json.loads raises RecursionError, not ValueError, on deep nesting: it was a traceback."""
+    from rnn.files import read_json
+
+    (tmp_path / "summary.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(UserError, match=r"summary.json: damaged \(RecursionError"):
+        read_json(tmp_path / "summary.json")
 
 
 @pytest.mark.parametrize("timing", ['{"seconds": 1.5}', '{"seconds": "1", "steps_per_second": 2}', "[]",

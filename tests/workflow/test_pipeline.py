@@ -274,7 +274,9 @@ def test_killed_pipeline_resumes_training_from_its_checkpoint(tmp_path, small_te
     proc.wait()
     snakemake(d, "--unlock", *target)  # a hard kill leaves Snakemake's lock behind
     snakemake(d, *target)  # the default profile sets rerun-incomplete
-    assert "resuming from" in (d / "logs/train/seed1.log").read_text()
+    resumed = re.search(r"resuming from \S+ at step (\d+)", (d / "logs/train/seed1.log").read_text())
+    steps = json.loads((d / "results/runs/seed1/summary.json").read_text())["steps"]
+    assert resumed and 0 < int(resumed.group(1)) < steps  # mid-run, not the checkpoint kept at the last step
     for name in ("losses.npz", "snapshots.json", "model_best.npz", "model_final.npz"):
         a = (dirs["straight"] / "results/runs/seed1" / name).read_bytes()
         assert a == (d / "results/runs/seed1" / name).read_bytes(), name

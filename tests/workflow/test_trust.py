@@ -155,7 +155,7 @@ def test_a_job_killed_after_it_trained_resumes_at_its_last_step(workflow_dir):
     target, run_dir = "results/runs/seed1/summary.json", d / "results/runs/seed1"
     snakemake(d, target, *cfg, "--no-hooks")  # the job done, the workflow's end not reached
     ck = d / "results/checkpoints/seed1.npz"
-    assert ck.exists()
+    assert ck.exists() and "checkpoint kept at the last step" in (d / "logs/train/seed1.log").read_text()
     first = run_files(run_dir)
     for path in run_dir.iterdir():  # what Snakemake does with the outputs of a job SLURM ended
         path.unlink()

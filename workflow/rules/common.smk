@@ -11,6 +11,7 @@ from rnn.core.corpus import book_sha256
 from rnn.errors import UserError
 from rnn.files import keep_text
 from rnn.pipeline.cleanup import remove_finished_checkpoints
+from rnn.pipeline.code import fingerprint as code_fingerprint
 from rnn.pipeline.code import sources
 from rnn.pipeline.preflight import check_book
 from rnn.pipeline.resources import check_config as check_config_memory
@@ -235,6 +236,21 @@ def train_mem_mb(wildcards, input, attempt):
 
 
 # Training keeps a finished run's checkpoint until Snakemake has recorded the job
-# (rnn/pipeline/cleanup.py); once every job has succeeded, they go.
+# (rnn/pipeline/cleanup.py): once this run has succeeded, those of its training jobs go. Housekeeping
+# only: a failure here is one line, and the run stays a success.
 onsuccess:
-    remove_finished_checkpoints(config)
+    try:
+        remove_finished_checkpoints(
+            [
+                (job.params.checkpoint, job.params.out_dir)
+                for job in workflow.dag.jobs
+                if job.rule.name in ("train", "train_sweep")
+            ],
+            code_fingerprint("train"),
+        )
+    except Exception as exc:
+        print(
+            f"warning: the finished runs' checkpoints in results/checkpoints/ were not removed "
+            f"({type(exc).__name__}: {exc}); they are resumed only by their own run, delete them by hand",
+            file=sys.stderr,
+        )
