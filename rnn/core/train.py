@@ -228,10 +228,13 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
               f"{total:,} steps; taking the {len(snap_steps)} that fall within it", file=progress_stream)
     progress = Progress(total, upe, run.step, progress_stream)
 
-    def save_checkpoint():
-        """Only of finite parameters, so that the last checkpoint kept is always good."""
+    def check_finite():
+        """Checkpoints and the run's files only of finite parameters: the last checkpoint kept is always good."""
         if not all(np.isfinite(a).all() for a in run.P):
             raise _diverged("the parameters are no longer finite", run.step, upe, cfg, checkpoint_path)
+
+    def save_checkpoint():
+        check_finite()
         run.save(checkpoint_path, fp, run.seconds + time.perf_counter() - t0)
 
     while True:
@@ -277,7 +280,9 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
         # progress: a line on the log, or a bar on a terminal
         progress(run.step, run.smooth, force=run.step % upe == 0 or run.step == total)
 
-    # the run's files, after the kept checkpoint; the time is the training's over every attempt
+    # the run's files, of finite parameters only, after the kept checkpoint; the time is the training's over
+    # every attempt
+    check_finite()
     if checkpoint_path and keep_checkpoint:
         save_checkpoint()
         print(f"checkpoint kept at the last step in {checkpoint_path}, until the workflow has recorded the run",

@@ -11,6 +11,7 @@ their checkpoints are litter; the checkpoints of runs outside it are left alone.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..core import checkpoint
@@ -40,11 +41,19 @@ def remove_finished_checkpoints(runs, code_sha256: str) -> list[str]:
     root = Path(CHECKPOINT).parent.resolve()
     removed = []
     for path, run_dir in dict.fromkeys(runs):
-        if holds_the_recorded_run(path, run_dir, code_sha256):
+        if not holds_the_recorded_run(path, run_dir, code_sha256):
+            continue
+        try:
             Path(path).unlink(missing_ok=True)
-            removed.append(str(path))
-            for parent in Path(path).resolve().parents:  # results/checkpoints/sweep/<point>/...: gone when empty
-                if parent == root or root not in parent.parents or any(parent.iterdir()):
-                    break
+        except OSError as exc:  # the others are still removed; this one is named
+            print(f"warning: {path} was not removed ({exc}); it is resumed only by its own run", file=sys.stderr)
+            continue
+        removed.append(str(path))
+        for parent in Path(path).resolve().parents:  # results/checkpoints/sweep/<point>/...: gone when empty
+            if parent == root or root not in parent.parents:
+                break
+            try:
                 parent.rmdir()
+            except OSError:  # not empty (another seed's), or gone
+                break
     return removed

@@ -10,12 +10,14 @@ import sys
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from rnn.core import checkpoint
 from rnn.errors import Terminated
 from rnn.core.corpus import updates_per_epoch
 from rnn.core.train import TrainConfig, fingerprint, train
+from rnn.outputs import RunFiles
 
 from ..conftest import run_files
 
@@ -128,9 +130,6 @@ def test_ctrl_c_writes_a_checkpoint_and_stops_in_one_line(tmp_path, small_corpus
 
 # --- a job killed after it trained: SLURM enforces a time limit some seconds late -------------------
 
-NULL = open("/dev/null", "w")  # noqa: SIM115 - the progress lines of in-process training, for the whole module
-
-
 def _stopped(corpus, cfg, out, ck, **kw):
     """Training of cfg stopped as on SIGTERM after its first chunk, its checkpoint at ck."""
     from rnn.pipeline.guard import StopRequest
@@ -138,7 +137,7 @@ def _stopped(corpus, cfg, out, ck, **kw):
     stop = StopRequest()
     stop.stop("SIGTERM")
     with pytest.raises(Terminated):
-        train(corpus, cfg, out, checkpoint_path=ck, checkpoint_every=10**9, progress_stream=NULL, stop=stop, **kw)
+        train(corpus, cfg, out, checkpoint_path=ck, checkpoint_every=10**9, progress_stream=io.StringIO(), stop=stop, **kw)
 
 
 def test_a_kept_checkpoint_holds_the_finished_run_and_a_rerun_only_writes_its_files(tmp_path, small_corpus):
@@ -149,7 +148,7 @@ def test_a_kept_checkpoint_holds_the_finished_run_and_a_rerun_only_writes_its_fi
     from rnn.pipeline.cleanup import remove_finished_checkpoints
 
     cfg = _cfg(seed=4)
-    train(small_corpus, cfg, tmp_path / "straight", progress_stream=NULL)
+    train(small_corpus, cfg, tmp_path / "straight", progress_stream=io.StringIO())
     run_dir, ck = tmp_path / "runs/seed4", tmp_path / "checkpoints/seed4.npz"
     err = io.StringIO()
     summary = train(small_corpus, cfg, run_dir, checkpoint_path=ck, progress_stream=err, keep_checkpoint=True)
@@ -157,7 +156,7 @@ def test_a_kept_checkpoint_holds_the_finished_run_and_a_rerun_only_writes_its_fi
     made_with, scalars = checkpoint.header(ck)
     assert scalars["step"] == summary["steps"] and made_with == fingerprint(cfg, small_corpus)
 
-    for name in run_files(run_dir):  # Snakemake deletes the outputs of a job SLURM marked TIMEOUT
+    for name in RunFiles.all():  # Snakemake deletes the outputs of a job SLURM marked TIMEOUT
         (run_dir / name).unlink()
     assert remove_finished_checkpoints([(ck, run_dir)], "") == [] and ck.exists()  # no run recorded: kept
     err = io.StringIO()
@@ -166,6 +165,32 @@ def test_a_kept_checkpoint_holds_the_finished_run_and_a_rerun_only_writes_its_fi
     assert run_files(run_dir) == run_files(tmp_path / "straight")
     assert remove_finished_checkpoints([(ck, run_dir)], "other code") == [] and ck.exists()
     assert remove_finished_checkpoints([(ck, run_dir)], "") == [str(ck)] and not ck.exists()
+    assert (tmp_path / "checkpoints").is_dir()  # not under the workflow's results/checkpoints: not pruned
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_parameters_not_finite_at_the_end_are_a_divergence_and_no_checkpoint(tmp_path, small_corpus, monkeypatch,
+                                                                           keep):
+    """A last update whose loss is finite but whose parameters are not (the loss checks cannot see it): the run
+    is refused as diverged, with or without a checkpoint, and the one kept is the last good one."""
+    from rnn.core.train import RunState, TrainingDiverged
+
+    advance, total = RunState.advance, _cfg().epochs * updates_per_epoch(small_corpus.N, 25)
+
+    def last_update_overflows(run, n):
+        done = advance(run, n)
+        if run.step == total:
+            run.P[0][0, 0] = np.inf
+        return done
+
+    monkeypatch.setattr(RunState, "advance", last_update_overflows)
+    ck = tmp_path / "ck.npz"
+    with pytest.raises(TrainingDiverged, match=f"the parameters are no longer finite at update step {total} "):
+        train(small_corpus, _cfg(), tmp_path / "o", checkpoint_path=ck if keep else None, checkpoint_every=300,
+              progress_stream=io.StringIO(), keep_checkpoint=keep)
+    assert not (tmp_path / "o").exists()
+    if keep:
+        assert 0 < checkpoint.header(ck)[1]["step"] < total
 
 
 def test_the_checkpoint_is_kept_before_the_run_files_are_written(tmp_path, small_corpus, monkeypatch):
@@ -178,7 +203,7 @@ def test_the_checkpoint_is_kept_before_the_run_files_are_written(tmp_path, small
     monkeypatch.setattr(train_module, "_write_run", killed)
     ck = tmp_path / "ck.npz"
     with pytest.raises(KeyboardInterrupt):
-        train(small_corpus, _cfg(), tmp_path / "o", checkpoint_path=ck, progress_stream=NULL, keep_checkpoint=True)
+        train(small_corpus, _cfg(), tmp_path / "o", checkpoint_path=ck, progress_stream=io.StringIO(), keep_checkpoint=True)
     upe = updates_per_epoch(small_corpus.N, 25)
     assert checkpoint.header(ck)[1]["step"] == _cfg().epochs * upe
 
@@ -188,14 +213,14 @@ def test_a_checkpoint_that_is_not_the_recorded_runs_is_kept(tmp_path, small_corp
     from rnn.pipeline.cleanup import remove_finished_checkpoints
 
     run_dir, ck = tmp_path / "runs/seed4", tmp_path / "ck.npz"
-    train(small_corpus, _cfg(seed=4), run_dir, progress_stream=NULL)  # the run recorded: an RNN, eta 0.1
+    train(small_corpus, _cfg(seed=4), run_dir, progress_stream=io.StringIO())  # the run recorded: an RNN, eta 0.1
     if other == "a run still to train":  # the same settings, stopped after the first chunk
         _stopped(small_corpus, _cfg(seed=4), tmp_path / "s", ck)
     elif other == "damaged":
         ck.write_bytes(b"PK\x03\x04 truncated")
     else:  # finished, with the same number of steps
         cfg = _cfg(seed=4, eta=0.2) if other == "settings" else _cfg(seed=4, cell="gru")
-        train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck, progress_stream=NULL, keep_checkpoint=True)
+        train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck, progress_stream=io.StringIO(), keep_checkpoint=True)
     assert remove_finished_checkpoints([(ck, run_dir)], "") == [] and ck.exists()
 
 
@@ -205,12 +230,12 @@ def test_removing_a_sweep_points_checkpoint_removes_its_empty_directories(tmp_pa
     monkeypatch.chdir(tmp_path)
     ck, other = (tmp_path / f"results/checkpoints/sweep/eta~0.2/clip~1.0/seed{s}.npz" for s in (4, 5))
     run_dir = tmp_path / "results/sweep/eta~0.2/clip~1.0/seed4"
-    train(small_corpus, _cfg(seed=4), run_dir, checkpoint_path=ck, progress_stream=NULL, keep_checkpoint=True)
+    train(small_corpus, _cfg(seed=4), run_dir, checkpoint_path=ck, progress_stream=io.StringIO(), keep_checkpoint=True)
     _stopped(small_corpus, _cfg(seed=5), tmp_path / "s", other)
     assert remove_finished_checkpoints([(ck, run_dir)], "") == [str(ck)]
     assert other.exists()  # its directory stays while it holds a checkpoint
     other.unlink()
-    train(small_corpus, _cfg(seed=4), run_dir, checkpoint_path=ck, progress_stream=NULL, keep_checkpoint=True)
+    train(small_corpus, _cfg(seed=4), run_dir, checkpoint_path=ck, progress_stream=io.StringIO(), keep_checkpoint=True)
     assert remove_finished_checkpoints([(ck, run_dir)], "") == [str(ck)]
     assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["checkpoints", "sweep"]
     assert not any((tmp_path / "results/checkpoints").iterdir())
@@ -226,6 +251,6 @@ def test_a_resumed_run_times_every_attempt(tmp_path, small_corpus):
     checkpoint.save(ck, fingerprint(cfg, small_corpus), arrays, {**scalars, "seconds": 1000.0}, records)
     _stopped(small_corpus, cfg, tmp_path / "o", ck)  # a second attempt, stopped again
     assert 1000 < checkpoint.header(ck)[1]["seconds"] < 1060
-    summary = train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck, progress_stream=NULL)
+    summary = train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck, progress_stream=io.StringIO())
     timing = json.loads((tmp_path / "o/timing.json").read_text())
     assert 1000 < timing["seconds"] < 1060 and timing["steps_per_second"] == summary["steps"] / timing["seconds"]

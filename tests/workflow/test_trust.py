@@ -148,21 +148,24 @@ def test_snakemake_killed_alone_leaves_no_trainer_and_the_rerun_is_not_stale(wor
 def test_a_job_killed_after_it_trained_resumes_at_its_last_step(workflow_dir):
     """A SLURM time limit enforced a few seconds late, after the trainer finished: the job is TIMEOUT,
     Snakemake deletes its outputs and submits it again. The checkpoint that training keeps at its last step
-    makes the retry write the same files instead of training from the start; once the workflow has
-    succeeded (its `onsuccess`), the checkpoint is gone."""
+    makes the retry write the same files instead of training from the start. It is removed when a run of the
+    workflow that includes the job succeeds (`onsuccess`), here one in which the job is already done."""
     d = workflow_dir
     cfg = ["--configfile", "tiny.yaml", "--config", "seeds=[1]", "show_seed=1"]
     target, run_dir = "results/runs/seed1/summary.json", d / "results/runs/seed1"
+    log, ck = d / "logs/train/seed1.log", d / "results/checkpoints/seed1.npz"
     snakemake(d, target, *cfg, "--no-hooks")  # the job done, the workflow's end not reached
-    ck = d / "results/checkpoints/seed1.npz"
-    assert ck.exists() and "checkpoint kept at the last step" in (d / "logs/train/seed1.log").read_text()
+    assert ck.exists() and "checkpoint kept at the last step" in log.read_text()
     first = run_files(run_dir)
     for path in run_dir.iterdir():  # what Snakemake does with the outputs of a job SLURM ended
         path.unlink()
-    snakemake(d, target, *cfg)
+    snakemake(d, target, *cfg, "--no-hooks")
     steps = json.loads((d / target).read_text())["steps"]
-    assert f"resuming from results/checkpoints/seed1.npz at step {steps}\n" in (d / "logs/train/seed1.log").read_text()
-    assert run_files(run_dir) == first and not ck.exists()
+    assert f"resuming from results/checkpoints/seed1.npz at step {steps}\n" in log.read_text()
+    assert run_files(run_dir) == first and ck.exists()
+    out = snakemake(d, "results/runs/seed1/evaluation.json", *cfg)  # training up to date, its evaluation to do
+    assert planned(out).get("evaluate") == 1 and "train" not in planned(out), out[-2000:]
+    assert not ck.exists()
 
 
 def test_any_legal_file_name_is_the_book_verbatim(workflow_dir, small_text):

@@ -251,6 +251,7 @@ onsuccess:
     except Exception as exc:
         print(
             f"warning: the finished runs' checkpoints in results/checkpoints/ were not removed "
-            f"({type(exc).__name__}: {exc}); they are resumed only by their own run, delete them by hand",
+            f"({type(exc).__name__}: {' '.join(str(exc).split())}); they are resumed only by their own run, "
+            "delete them by hand",
             file=sys.stderr,
         )
