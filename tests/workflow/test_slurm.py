@@ -142,9 +142,13 @@ def _steps(d, seed=1):
 
 def _resumed_at(d, seed=1):
     """The step the last training attempt resumed from (its log), or None."""
-    m = re.search(rf"resuming from results/checkpoints/seed{seed}.npz at step (\d+)",
-                  (d / f"logs/train/seed{seed}.log").read_text())
+    m = re.search(rf"resuming from results/checkpoints/seed{seed}.npz at step (\d+)", _train_log(d, seed))
     return int(m.group(1)) if m else None
+
+
+def _train_log(d, seed=1):
+    """The last training attempt's log: what a failed assertion on a resume shows."""
+    return (d / f"logs/train/seed{seed}.log").read_text()
 
 
 # --- the tiny pipeline: as a local run, on SLURM, as a job array -----------------------------------
@@ -261,7 +265,7 @@ def test_job_killed_at_its_time_limit_is_resubmitted_with_more_time_and_resumes(
     assert [r["Timelimit"] for r in train] == [f"00:0{i}:00" for i in range(1, len(train) + 1)]
     # from the checkpoint written on SIGTERM; or, when SLURM enforced the limit a few seconds after the
     # trainer had finished (Snakemake then deleted its outputs), from the one it kept at the last step
-    assert 0 < (_resumed_at(d) or 0) <= _steps(d)
+    assert 0 < (_resumed_at(d) or 0) <= _steps(d), _train_log(d)[-2000:]
     assert not (d / "results/checkpoints/seed1.npz").exists()
     reference.wait()
     _same_run_files(local, d)
@@ -278,7 +282,7 @@ def test_preempted_job_is_requeued_by_slurm_and_resumes(tmp_path, short_local):
     run.wait()
     assert [r["State"] for r in sacct([job], history=True)] == ["PREEMPTED", "COMPLETED"]
     assert len(_job_ids(run.output())) == 4  # prepare, two compile jobs and train: SLURM requeued it, not Snakemake
-    assert 0 < (_resumed_at(d) or 0) < _steps(d)  # mid-run: the checkpoint written on SIGTERM
+    assert 0 < (_resumed_at(d) or 0) < _steps(d), _train_log(d)[-2000:]  # mid-run: written on SIGTERM
     local, reference = short_local
     reference.wait()
     _same_run_files(local, d)
@@ -297,7 +301,7 @@ def test_cancelled_job_resumes_when_the_run_is_started_again(tmp_path, short_loc
     out = snakemake(d, *SEED1)
     rows = sacct([job, *_job_ids(out)])
     assert [r["State"] for r in rows] == ["CANCELLED", "COMPLETED"]
-    assert 0 < (_resumed_at(d) or 0) < _steps(d)  # mid-run: the checkpoint written on SIGTERM
+    assert 0 < (_resumed_at(d) or 0) < _steps(d), _train_log(d)[-2000:]  # mid-run: written on SIGTERM
     local, reference = short_local
     reference.wait()
     _same_run_files(local, d)
