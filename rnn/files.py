@@ -69,6 +69,10 @@ def write_json(path, obj) -> None:
     write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 
 
+def _damaged(path, exc: Exception, remedy: str) -> UserError:
+    return UserError(f"{Path(path)}: damaged ({type(exc).__name__}: {exc}); {remedy}")
+
+
 def read_utf8(path, remedy: str = REBUILD) -> str:
     """The text of `path`; a missing or undecodable file is a UserError naming it."""
     path = Path(path)
@@ -77,7 +81,7 @@ def read_utf8(path, remedy: str = REBUILD) -> str:
     except FileNotFoundError:
         raise UserError(f"{path}: not found; {remedy}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: damaged ({type(exc).__name__}: {exc}); {remedy}") from None
+        raise _damaged(path, exc, remedy) from None
 
 
 def read_json(path, remedy: str = REBUILD):
@@ -86,7 +90,7 @@ def read_json(path, remedy: str = REBUILD):
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
-        raise UserError(f"{Path(path)}: damaged ({type(exc).__name__}: {exc}); {remedy}") from None
+        raise _damaged(path, exc, remedy) from None
 
 
 def read_arrays(path, names=None, remedy: str = REBUILD) -> dict:

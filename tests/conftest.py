@@ -48,6 +48,22 @@ def run_files(d) -> dict:
     return {n: (d / n).read_bytes() for n in RunFiles.reproducible()}
 
 
+def stopped_run(corpus, cfg, out_dir, checkpoint_path, **kw) -> None:
+    """Training of cfg on corpus stopped as on SIGTERM after its first kernel chunk: a real checkpoint at
+    checkpoint_path, no periodic one before it."""
+    import io
+
+    from rnn.core.train import train
+    from rnn.errors import Terminated
+    from rnn.pipeline.guard import StopRequest
+
+    stop = StopRequest()
+    stop.stop("SIGTERM")
+    with pytest.raises(Terminated):
+        train(corpus, cfg, out_dir, checkpoint_path=checkpoint_path, checkpoint_every=10**9,
+              progress_stream=io.StringIO(), stop=stop, **kw)
+
+
 def run_rnn(*args, cwd=None, check=False):
     """`python -m rnn ARGS` as a user runs it."""
     proc = subprocess.run([sys.executable, "-m", "rnn", *map(str, args)], cwd=cwd,

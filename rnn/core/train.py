@@ -233,9 +233,9 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
         if not all(np.isfinite(a).all() for a in run.P):
             raise _diverged("the parameters are no longer finite", run.step, upe, cfg, checkpoint_path)
 
-    def save_checkpoint():
-        check_finite()
-        run.save(checkpoint_path, fp, run.seconds + time.perf_counter() - t0)
+    def seconds_so_far() -> float:
+        """The training time over every attempt: the checkpoint's, then this process's."""
+        return run.seconds + time.perf_counter() - t0
 
     while True:
         # snapshot: text from the current parameters, before the update that comes next
@@ -270,7 +270,8 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
         # checkpoint: on schedule, or at once when asked to stop
         stopping = stop is not None and stop.is_set() and run.step < total
         if checkpoint_path and run.step < total and (stopping or run.step % checkpoint_every == 0):
-            save_checkpoint()
+            check_finite()
+            run.save(checkpoint_path, fp, seconds_so_far())
         if stopping:
             raise Terminated(
                 f"{getattr(stop, 'reason', 'SIGTERM')}: stopped at update step {run.step:,} of {total:,}; "
@@ -280,18 +281,17 @@ def train(corpus: Corpus, cfg: TrainConfig, out_dir, *, checkpoint_path=None,
         # progress: a line on the log, or a bar on a terminal
         progress(run.step, run.smooth, force=run.step % upe == 0 or run.step == total)
 
-    # the run's files, of finite parameters only, after the kept checkpoint; the time is the training's over
-    # every attempt
+    # the run's files, of finite parameters only, after the kept checkpoint
     check_finite()
     if checkpoint_path and keep_checkpoint:
-        save_checkpoint()
+        run.save(checkpoint_path, fp, seconds_so_far())
         print(f"checkpoint kept at the last step in {checkpoint_path}, until the workflow has recorded the run",
               file=progress_stream)
-    seconds = run.seconds + time.perf_counter() - t0
+    seconds = seconds_so_far()
     summary = _write_run(out_dir, run, corpus, cfg, upe, book)
     write_json(out_dir / RunFiles.timing, {"seconds": seconds, "steps_per_second": total / seconds})
-    if checkpoint_path and not keep_checkpoint and Path(checkpoint_path).exists():
-        Path(checkpoint_path).unlink()
+    if checkpoint_path and not keep_checkpoint:
+        Path(checkpoint_path).unlink(missing_ok=True)
     return {**summary, "seconds": seconds, "steps_per_second": total / seconds}
 
 

@@ -19,7 +19,7 @@ from rnn.core.corpus import updates_per_epoch
 from rnn.core.train import TrainConfig, fingerprint, train
 from rnn.outputs import RunFiles
 
-from ..conftest import run_files
+from ..conftest import run_files, stopped_run
 
 def _cfg(**kw):
     base = dict(seed=3, hidden_size=16, epochs=3, snapshots_every=500, snapshots_until=1500, snapshots_length=30)
@@ -130,16 +130,6 @@ def test_ctrl_c_writes_a_checkpoint_and_stops_in_one_line(tmp_path, small_corpus
 
 # --- a job killed after it trained: SLURM enforces a time limit some seconds late -------------------
 
-def _stopped(corpus, cfg, out, ck, **kw):
-    """Training of cfg stopped as on SIGTERM after its first chunk, its checkpoint at ck."""
-    from rnn.pipeline.guard import StopRequest
-
-    stop = StopRequest()
-    stop.stop("SIGTERM")
-    with pytest.raises(Terminated):
-        train(corpus, cfg, out, checkpoint_path=ck, checkpoint_every=10**9, progress_stream=io.StringIO(), stop=stop, **kw)
-
-
 def test_a_kept_checkpoint_holds_the_finished_run_and_a_rerun_only_writes_its_files(tmp_path, small_corpus):
     """With keep_checkpoint (the workflow's), the checkpoint is rewritten at the last step before the run's
     files: when Snakemake deletes the files of a job killed after it trained, the retry resumes at the last
@@ -203,7 +193,8 @@ def test_the_checkpoint_is_kept_before_the_run_files_are_written(tmp_path, small
     monkeypatch.setattr(train_module, "_write_run", killed)
     ck = tmp_path / "ck.npz"
     with pytest.raises(KeyboardInterrupt):
-        train(small_corpus, _cfg(), tmp_path / "o", checkpoint_path=ck, progress_stream=io.StringIO(), keep_checkpoint=True)
+        train(small_corpus, _cfg(), tmp_path / "o", checkpoint_path=ck, progress_stream=io.StringIO(),
+              keep_checkpoint=True)
     upe = updates_per_epoch(small_corpus.N, 25)
     assert checkpoint.header(ck)[1]["step"] == _cfg().epochs * upe
 
@@ -215,12 +206,13 @@ def test_a_checkpoint_that_is_not_the_recorded_runs_is_kept(tmp_path, small_corp
     run_dir, ck = tmp_path / "runs/seed4", tmp_path / "ck.npz"
     train(small_corpus, _cfg(seed=4), run_dir, progress_stream=io.StringIO())  # the run recorded: an RNN, eta 0.1
     if other == "a run still to train":  # the same settings, stopped after the first chunk
-        _stopped(small_corpus, _cfg(seed=4), tmp_path / "s", ck)
+        stopped_run(small_corpus, _cfg(seed=4), tmp_path / "s", ck)
     elif other == "damaged":
         ck.write_bytes(b"PK\x03\x04 truncated")
     else:  # finished, with the same number of steps
         cfg = _cfg(seed=4, eta=0.2) if other == "settings" else _cfg(seed=4, cell="gru")
-        train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck, progress_stream=io.StringIO(), keep_checkpoint=True)
+        train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck, progress_stream=io.StringIO(),
+              keep_checkpoint=True)
     assert remove_finished_checkpoints([(ck, run_dir)], "") == [] and ck.exists()
 
 
@@ -231,7 +223,7 @@ def test_removing_a_sweep_points_checkpoint_removes_its_empty_directories(tmp_pa
     ck, other = (tmp_path / f"results/checkpoints/sweep/eta~0.2/clip~1.0/seed{s}.npz" for s in (4, 5))
     run_dir = tmp_path / "results/sweep/eta~0.2/clip~1.0/seed4"
     train(small_corpus, _cfg(seed=4), run_dir, checkpoint_path=ck, progress_stream=io.StringIO(), keep_checkpoint=True)
-    _stopped(small_corpus, _cfg(seed=5), tmp_path / "s", other)
+    stopped_run(small_corpus, _cfg(seed=5), tmp_path / "s", other)
     assert remove_finished_checkpoints([(ck, run_dir)], "") == [str(ck)]
     assert other.exists()  # its directory stays while it holds a checkpoint
     other.unlink()
@@ -245,11 +237,11 @@ def test_a_resumed_run_times_every_attempt(tmp_path, small_corpus):
     """timing.json (the report's training speed) counts the training of the attempts before a resume, which
     each checkpoint carries on: the speed was the whole run's steps over the last attempt's seconds."""
     cfg, ck = _cfg(), tmp_path / "ck.npz"
-    _stopped(small_corpus, cfg, tmp_path / "o", ck)
+    stopped_run(small_corpus, cfg, tmp_path / "o", ck)
     arrays, scalars, records = checkpoint.load(ck, fingerprint(cfg, small_corpus))
     assert 0 < scalars["seconds"] < 60
     checkpoint.save(ck, fingerprint(cfg, small_corpus), arrays, {**scalars, "seconds": 1000.0}, records)
-    _stopped(small_corpus, cfg, tmp_path / "o", ck)  # a second attempt, stopped again
+    stopped_run(small_corpus, cfg, tmp_path / "o", ck)  # a second attempt, stopped again
     assert 1000 < checkpoint.header(ck)[1]["seconds"] < 1060
     summary = train(small_corpus, cfg, tmp_path / "o", checkpoint_path=ck, progress_stream=io.StringIO())
     timing = json.loads((tmp_path / "o/timing.json").read_text())

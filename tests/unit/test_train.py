@@ -13,10 +13,10 @@ import pytest
 
 from rnn.core import model, modelfile
 from rnn.core.corpus import Corpus, updates_per_epoch
-from rnn.errors import Terminated, UserError
+from rnn.errors import UserError
 from rnn.core.train import TrainConfig, TrainingDiverged, train
 
-from ..conftest import run_files, run_rnn
+from ..conftest import run_files, run_rnn, stopped_run
 from ..reference import easy_then_hard, reference_run, rel
 
 
@@ -174,13 +174,7 @@ OTHER_SETTINGS = {"seed": 4, "hidden_size": 11, "eta": 0.2, "sig": 0.02, "seq_le
 
 def _checkpoint_of(corpus, cfg, path, tmp_path, code_sha256=""):
     """A real checkpoint of cfg on corpus, written as on SIGTERM after the first chunk."""
-    from rnn.pipeline.guard import StopRequest
-
-    stop = StopRequest()
-    stop.stop("SIGTERM")
-    with pytest.raises(Terminated):
-        train(corpus, cfg, tmp_path / "stopped", checkpoint_path=path, checkpoint_every=10**9,
-              progress_stream=io.StringIO(), stop=stop, code_sha256=code_sha256)
+    stopped_run(corpus, cfg, tmp_path / "stopped", path, code_sha256=code_sha256)
     assert path.exists()
 
 

@@ -25,7 +25,7 @@ from rnn.core.corpus import Corpus, read_text
 from rnn.errors import UserError
 from rnn.core.train import TrainConfig, TrainingDiverged, train
 
-from ..conftest import run_rnn
+from ..conftest import run_rnn, stopped_run
 
 
 def _one_line(proc, *needles):
@@ -91,17 +91,9 @@ def test_a_damaged_checkpoint_is_refused_before_the_kernel_sees_it(tmp_path, sma
     from rnn.core import checkpoint
     from rnn.core.train import fingerprint
 
-    from rnn.errors import Terminated
-    from rnn.pipeline.guard import StopRequest
-
     cfg = TrainConfig(hidden_size=6, epochs=6, snapshots_until=0)  # more than one kernel chunk
     ck = tmp_path / "ck.npz"
-
-    stop = StopRequest()
-    stop.stop("SIGTERM")
-    with pytest.raises(Terminated):
-        train(small_corpus, cfg, tmp_path / "a", checkpoint_path=ck, checkpoint_every=10**9, stop=stop,
-              progress_stream=io.StringIO())
+    stopped_run(small_corpus, cfg, tmp_path / "a", ck)
     fp = fingerprint(cfg, small_corpus)
     arrays, scalars, records = checkpoint.load(ck, fp)
     damage = {
@@ -566,16 +558,10 @@ def test_a_summary_with_an_integer_too_large_for_a_float_is_damaged(tmp_path, tw
 def test_a_checkpoint_with_negative_adagrad_memory_or_a_nan_smooth_loss_is_damaged(tmp_path, small_corpus):
     from rnn.core import checkpoint
     from rnn.core.train import fingerprint
-    from rnn.errors import Terminated
-    from rnn.pipeline.guard import StopRequest
 
     cfg = TrainConfig(hidden_size=6, epochs=6, snapshots_until=0)
     ck = tmp_path / "ck.npz"
-    stop = StopRequest()
-    stop.stop("SIGTERM")
-    with pytest.raises(Terminated):
-        train(small_corpus, cfg, tmp_path / "a", checkpoint_path=ck, checkpoint_every=10**9, stop=stop,
-              progress_stream=io.StringIO())
+    stopped_run(small_corpus, cfg, tmp_path / "a", ck)
     fp = fingerprint(cfg, small_corpus)
     arrays, scalars, records = checkpoint.load(ck, fp)
     a = {k: v.copy() for k, v in arrays.items()}
